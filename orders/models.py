@@ -1,0 +1,212 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from simple_history.models import HistoricalRecords
+
+from . import rules
+from .choices import (
+    BEFORE_SHIPMENT,
+    OPEN_STATUSES,
+    CancelReason,
+    DeliveryMethod,
+    PaymentMethod,
+    Status,
+)
+from .history import HistoryContext
+
+
+def new_public_token() -> str:
+    """An unguessable token for the buyer's page: 192 random bits, URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+class Order(ConcurrentTransitionMixin, models.Model):
+    store = models.ForeignKey("sellers.Store", on_delete=models.PROTECT, related_name="orders", verbose_name=_("store"))
+    status = FSMField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW, protected=True)
+    created_at = models.DateTimeField(_("placed"), default=timezone.now)
+    status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+
+    buyer_name = models.CharField(_("buyer's name"), max_length=200)
+    buyer_phone = models.CharField(_("buyer's phone"), max_length=32)
+    buyer_email = models.EmailField(_("buyer's e-mail"), blank=True)
+    buyer_language = models.CharField(_("buyer's language"), max_length=5, choices=settings.LANGUAGES, default="uk")
+    public_token = models.CharField(max_length=64, unique=True, default=new_public_token, editable=False)
+
+    delivery_method = models.CharField(_("delivery method"), max_length=20, choices=DeliveryMethod.choices, blank=True)
+    delivery_branch = models.CharField(_("carrier branch"), max_length=200, blank=True)
+    delivery_address = models.CharField(_("delivery address"), max_length=300, blank=True)
+    delivery_cost = models.DecimalField(_("delivery cost"), max_digits=10, decimal_places=2, null=True, blank=True)
+    ship_by = models.DateField(_("ship-by date"), null=True, blank=True)
+    ttn = models.CharField(_("tracking number (TTN)"), max_length=32, blank=True)
+    courier_phone = models.CharField(_("courier's phone"), max_length=32, blank=True)
+    courier_visit_at = models.DateTimeField(_("courier's visit"), null=True, blank=True)
+    payment_method = models.CharField(
+        _("payment method"), max_length=10, choices=PaymentMethod.choices, default=PaymentMethod.CASH_ON_DELIVERY
+    )
+
+    items_total = models.DecimalField(_("items total"), max_digits=12, decimal_places=2, default=0)
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=0)
+
+    cancel_reason = models.CharField(_("cancellation reason"), max_length=32, choices=CancelReason.choices, blank=True)
+    cancel_comment = models.TextField(_("cancellation comment"), blank=True)
+    cancelled_by = models.CharField(_("cancelled by"), max_length=16, blank=True)
+
+    split_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="split_children",
+        verbose_name=_("split from"),
+    )
+
+    history = HistoricalRecords(bases=[HistoryContext], excluded_fields=["public_token"])
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["store", "status", "-created_at"], name="order_store_status"),
+            models.Index(fields=["buyer_phone"], name="order_buyer_phone"),
+            models.Index(fields=["ttn"], name="order_ttn", condition=~Q(ttn="")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=Status.CANCELLED) | ~Q(cancel_reason=""), name="order_cancelled_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(delivery_cost__isnull=True) | Q(delivery_cost__gte=0), name="order_delivery_cost_not_negative"
+            ),
+            models.CheckConstraint(condition=Q(items_total__gte=0), name="order_items_total_not_negative"),
+            models.CheckConstraint(condition=~Q(split_from=F("id")), name="order_not_split_from_itself"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+    @property
+    def number(self) -> int:
+        return self.pk
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status not in OPEN_STATUSES
+
+    @property
+    def before_shipment(self) -> bool:
+        return self.status in BEFORE_SHIPMENT
+
+    # --- status machine: transitions change fields only; services check, save and record ---
+
+    @transition(field=status, source=Status.NEW, target=Status.ACCEPTED)
+    def accept(self):
+        pass
+
+    @transition(
+        field=status, source=Status.ACCEPTED, target=Status.CONFIRMED,
+        conditions=[rules.has_items, rules.has_delivery_method, rules.has_destination, rules.has_delivery_cost,
+                    rules.has_ship_by],
+    )
+    def confirm(self):
+        pass
+
+    @transition(field=status, source=Status.CONFIRMED, target=Status.AWAITING_SHIPMENT)
+    def pack(self):
+        pass
+
+    @transition(
+        field=status, source=[Status.CONFIRMED, Status.AWAITING_SHIPMENT], target=Status.IN_DELIVERY,
+        conditions=[rules.is_not_pickup, rules.carrier_has_valid_ttn, rules.courier_is_arranged],
+    )
+    def ship(self):
+        pass
+
+    @transition(
+        field=status, source=[Status.CONFIRMED, Status.AWAITING_SHIPMENT], target=Status.AWAITING_PICKUP,
+        conditions=[rules.is_pickup],
+    )
+    def ready_for_pickup(self):
+        pass
+
+    @transition(
+        field=status, source=[Status.IN_DELIVERY, Status.AWAITING_PICKUP], target=Status.RECEIVED,
+        conditions=[rules.seller_can_mark_received],
+    )
+    def mark_received(self):
+        pass
+
+    @transition(
+        field=status, source=Status.IN_DELIVERY, target=Status.RECEIVED, conditions=[rules.is_carrier_parcel],
+    )
+    def hand_over(self):
+        """The carrier's tracking reports the parcel handed to the buyer."""
+
+    @transition(field=status, source=list(OPEN_STATUSES), target=Status.CANCELLED, conditions=[rules.has_cancel_reason])
+    def cancel(self):
+        pass
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items", verbose_name=_("order"))
+    offer = models.ForeignKey(
+        "sellers.Offer", on_delete=models.PROTECT, related_name="order_items", verbose_name=_("offer")
+    )
+    title = models.CharField(_("title"), max_length=300)
+    sku = models.CharField(_("SKU"), max_length=64)
+    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    history = HistoricalRecords(bases=[HistoryContext])
+
+    class Meta:
+        verbose_name = _("order item")
+        verbose_name_plural = _("order items")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="order_item_quantity_positive"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="order_item_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} × {self.quantity}"
+
+    @property
+    def line_total(self):
+        return self.price * self.quantity
+
+
+class OrderComment(models.Model):
+    """A seller-only note in the order's history: never shown to the buyer."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="comments", verbose_name=_("order"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("author"))
+    text = models.TextField(_("comment"))
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("seller comment")
+        verbose_name_plural = _("seller comments")
+        ordering = ["created_at", "id"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="order_comment_not_empty")]
+
+
+class CallAttempt(models.Model):
+    """A logged call to the buyer (the rule for `buyer_unreachable` counts these)."""
+
+    class Outcome(models.TextChoices):
+        NO_ANSWER = "no_answer", _("No answer")
+        BUSY = "busy", _("Busy")
+        UNAVAILABLE = "unavailable", _("Number unavailable")
+        TALKED = "talked", _("Talked")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="call_attempts", verbose_name=_("order"))
+    caller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("caller"))
+    called_at = models.DateTimeField(_("called at"), default=timezone.now)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("call attempt")
+        verbose_name_plural = _("call attempts")
+        ordering = ["called_at", "id"]

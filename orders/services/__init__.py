@@ -1,0 +1,39 @@
+"""Order services: one function per business action (see DEVELOPERS.md)."""
+
+from .cancellation import order_cancel, order_cancel_by_buyer, order_cancel_by_platform
+from .editing import order_add_item, order_set_item_quantity, order_update_delivery, order_update_payment
+from .lifecycle import (
+    Line,
+    order_confirm,
+    order_hand_over,
+    order_mark_received,
+    order_open,
+    order_pack,
+    order_place,
+    order_ready_for_pickup,
+    order_ship,
+)
+from .notes import order_call_log, order_comment_add
+from .split import order_split
+
+__all__ = [
+    "Line",
+    "order_add_item",
+    "order_call_log",
+    "order_cancel",
+    "order_cancel_by_buyer",
+    "order_cancel_by_platform",
+    "order_comment_add",
+    "order_confirm",
+    "order_hand_over",
+    "order_mark_received",
+    "order_open",
+    "order_pack",
+    "order_place",
+    "order_ready_for_pickup",
+    "order_set_item_quantity",
+    "order_ship",
+    "order_split",
+    "order_update_delivery",
+    "order_update_payment",
+]

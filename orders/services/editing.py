@@ -1,0 +1,140 @@
+"""Editing an order inside its windows (SPEC §3): items only in `accepted`; delivery and
+payment before shipment; the buyer's personal data never."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from marketplace.actors import Actor, ActorKind
+from marketplace.errors import RuleViolation
+
+from ..choices import BEFORE_SHIPMENT, DeliveryMethod, PaymentMethod, Status
+from ..history import stamp
+from ..models import Order, OrderItem
+from .base import atomic, check_actor, lock_order, recompute_totals, save_order, status_label
+from .lifecycle import lock_offers, release, reserve
+
+SELLER = (ActorKind.SELLER,)
+
+
+def _window_items(order: Order) -> None:
+    if order.status != Status.ACCEPTED:
+        raise RuleViolation(
+            _("Items and quantities can be changed only while the order needs agreement with the buyer; "
+              "this order is “%(status)s”.") % {"status": status_label(order.status)},
+            code="window",
+        )
+
+
+def _window_before_shipment(order: Order, what: str) -> None:
+    if order.status not in BEFORE_SHIPMENT:
+        raise RuleViolation(
+            _("%(what)s can be changed only before shipment; this order is “%(status)s”.")
+            % {"what": what, "status": status_label(order.status)},
+            code="window",
+        )
+
+
+def order_update_delivery(
+    *,
+    actor: Actor,
+    order: Order,
+    method: str,
+    branch: str = "",
+    address: str = "",
+    cost=None,
+    ship_by=None,
+) -> Order:
+    if method and method not in DeliveryMethod.values:
+        raise RuleViolation(_("Unknown delivery method."))
+    if cost is not None:
+        try:
+            cost = Decimal(cost)
+        except (InvalidOperation, TypeError):
+            raise RuleViolation(_("The delivery cost is not a number.")) from None
+        if cost < 0 or cost != cost.quantize(Decimal("0.01")):
+            raise RuleViolation(_("The delivery cost must be a non-negative amount in hryvnias and kopecks."))
+    with atomic():
+        order = lock_order(order)
+        check_actor(actor, order, allowed=SELLER)
+        _window_before_shipment(order, _("Delivery"))
+        order.delivery_method = method
+        order.delivery_branch = branch.strip() if method == DeliveryMethod.NOVA_POSHTA else ""
+        order.delivery_address = address.strip() if method != DeliveryMethod.PICKUP else ""
+        order.delivery_cost = cost
+        order.ship_by = ship_by
+        recompute_totals(order)
+        save_order(order, actor, "edit_delivery")
+    return order
+
+
+def order_update_payment(*, actor: Actor, order: Order, method: str) -> Order:
+    if method not in PaymentMethod.values:
+        raise RuleViolation(_("Unknown payment method."))
+    with atomic():
+        order = lock_order(order)
+        check_actor(actor, order, allowed=SELLER)
+        _window_before_shipment(order, _("Payment"))
+        order.payment_method = method
+        save_order(order, actor, "edit_payment")
+    return order
+
+
+def order_set_item_quantity(*, actor: Actor, order: Order, item_id: int, quantity: int) -> Order:
+    """Change an item's quantity (0 removes it); the offer's stock follows."""
+    if quantity < 0:
+        raise RuleViolation(_("Quantities cannot be negative."))
+    with atomic():
+        order = lock_order(order)
+        check_actor(actor, order, allowed=SELLER)
+        _window_items(order)
+        try:
+            item = order.items.get(pk=item_id)
+        except OrderItem.DoesNotExist:
+            raise RuleViolation(_("This item is not in the order.")) from None
+        if quantity == 0 and order.items.count() == 1:
+            raise RuleViolation(_("An order keeps at least one item; cancel the order instead."), code="last_item")
+        offer = lock_offers(order.store_id, [item.offer_id])[item.offer_id]
+        delta = quantity - item.quantity
+        if delta > 0:
+            reserve(offer, delta, actor, "edit_items")
+        elif delta < 0:
+            release(offer, -delta, actor, "edit_items")
+        stamp(item, actor, "edit_items")
+        if quantity == 0:
+            item.delete()
+        else:
+            item.quantity = quantity
+            item.save()
+        recompute_totals(order)
+        save_order(order, actor, "edit_items")
+    return order
+
+
+def order_add_item(*, actor: Actor, order: Order, offer_id: int, quantity: int) -> Order:
+    if quantity <= 0:
+        raise RuleViolation(_("Quantities must be positive."))
+    with atomic():
+        order = lock_order(order)
+        check_actor(actor, order, allowed=SELLER)
+        _window_items(order)
+        offer = lock_offers(order.store_id, [offer_id]).get(offer_id)
+        if offer is None:
+            raise RuleViolation(_("This offer is not one of the store's."))
+        if offer.paused:
+            raise RuleViolation(_("This offer is paused."))
+        reserve(offer, quantity, actor, "edit_items")
+        item = order.items.filter(offer=offer, price=offer.price).first()
+        if item is None:
+            item = OrderItem(order=order, offer=offer, title=offer.title, sku=offer.sku, price=offer.price,
+                             quantity=quantity)
+        else:
+            item.quantity += quantity
+        stamp(item, actor, "edit_items")
+        item.save()
+        recompute_totals(order)
+        save_order(order, actor, "edit_items")
+    return order
+

@@ -1,0 +1,213 @@
+"""Placing an order and moving it along its status machine (SPEC §2)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from marketplace.actors import Actor, ActorKind
+from marketplace.errors import RuleViolation
+from marketplace import phones
+from notifications.services import notify
+from sellers.models import Offer, Store
+
+from ..choices import DeliveryMethod, PaymentMethod, Status
+from ..history import stamp
+from ..models import Order, OrderItem
+from ..rules import valid_ttn
+from .base import atomic, check_actor, lock_order, recompute_totals, save_order, transition_and_save
+
+SELLER = (ActorKind.SELLER,)
+
+
+@dataclass(frozen=True)
+class Line:
+    offer_id: int
+    quantity: int
+
+
+def lock_offers(store_id: int, offer_ids) -> dict[int, Offer]:
+    """Lock the offers in id order (so two orders never deadlock) and return them by id."""
+    offers = Offer.objects.select_for_update().filter(store_id=store_id, pk__in=set(offer_ids)).order_by("pk")
+    return {offer.pk: offer for offer in offers}
+
+
+def reserve(offer: Offer, quantity: int, actor: Actor, action: str) -> None:
+    if offer.stock < quantity:
+        raise RuleViolation(
+            _("Only %(stock)s of “%(title)s” in stock, %(quantity)s asked.")
+            % {"stock": offer.stock, "title": offer.title, "quantity": quantity},
+            code="stock",
+        )
+    offer.stock -= quantity
+    stamp(offer, actor, action)
+    offer.save(update_fields=["stock", "updated_at"])
+
+
+def release(offer: Offer, quantity: int, actor: Actor, action: str) -> None:
+    offer.stock += quantity
+    stamp(offer, actor, action)
+    offer.save(update_fields=["stock", "updated_at"])
+
+
+def order_place(
+    *,
+    store: Store,
+    buyer_name: str,
+    buyer_phone: str,
+    buyer_email: str = "",
+    buyer_language: str = "uk",
+    lines: list[Line],
+    delivery_method: str = "",
+    delivery_branch: str = "",
+    delivery_address: str = "",
+    payment_method: str = PaymentMethod.CASH_ON_DELIVERY,
+) -> Order:
+    """A buyer places an order: stock is reserved, the store is told."""
+    if not buyer_name.strip() or not buyer_phone.strip():
+        raise RuleViolation(_("The buyer's name and phone are required."))
+    if not lines:
+        raise RuleViolation(_("An order needs at least one item."))
+    wanted: dict[int, int] = defaultdict(int)
+    for line in lines:
+        if line.quantity <= 0:
+            raise RuleViolation(_("Quantities must be positive."))
+        wanted[line.offer_id] += line.quantity
+    if delivery_method and delivery_method not in DeliveryMethod.values:
+        raise RuleViolation(_("Unknown delivery method."))
+    if payment_method not in PaymentMethod.values:
+        raise RuleViolation(_("Unknown payment method."))
+    if store.is_suspended or store.offers_hidden:
+        raise RuleViolation(_("This store does not take orders now."))
+    actor = Actor.buyer()
+    with atomic():
+        offers = lock_offers(store.pk, wanted)
+        order = Order(
+            store=store,
+            buyer_name=buyer_name.strip(),
+            buyer_phone=phones.normalize(buyer_phone),
+            buyer_email=buyer_email.strip(),
+            buyer_language=buyer_language,
+            delivery_method=delivery_method,
+            delivery_branch=delivery_branch,
+            delivery_address=delivery_address,
+            payment_method=payment_method,
+        )
+        save_order(order, actor, "place", status_changed=True)
+        for offer_id, quantity in wanted.items():
+            offer = offers.get(offer_id)
+            if offer is None or offer.paused:
+                raise RuleViolation(_("An item of this order is not on sale."))
+            reserve(offer, quantity, actor, "place")
+            item = OrderItem(order=order, offer=offer, title=offer.title, sku=offer.sku, price=offer.price,
+                             quantity=quantity)
+            stamp(item, actor, "place")
+            item.save()
+        recompute_totals(order)
+        save_order(order, actor, "place")
+        notify("order_placed", order=order)
+    return order
+
+
+def order_open(*, actor: Actor, order: Order) -> Order:
+    """A store member opens the order page: `new` becomes `accepted` (seed 000, step 1)."""
+    if actor.kind != ActorKind.SELLER or order.status != Status.NEW:
+        return order
+    with atomic():
+        order = lock_order(order)
+        check_actor(actor, order, allowed=SELLER)
+        if order.status != Status.NEW:  # somebody else opened it meanwhile
+            return order
+        transition_and_save(order, "accept", actor)
+        notify("order_accepted", order=order)
+    return order
+
+
+def order_confirm(*, actor: Actor, order: Order) -> Order:
+    with atomic():
+        order = lock_order(order)
+        check_actor(actor, order, allowed=SELLER)
+        transition_and_save(order, "confirm", actor)
+        notify("order_confirmed", order=order)
+    return order
+
+
+def order_pack(*, actor: Actor, order: Order, ship_by=None) -> Order:
+    """The order is assembled: `awaiting_shipment`; the ship-by date may change in the same step."""
+    with atomic():
+        order = lock_order(order)
+        check_actor(actor, order, allowed=SELLER)
+        if ship_by is not None:
+            order.ship_by = ship_by
+        transition_and_save(order, "pack", actor)
+    return order
+
+
+def order_ship(*, actor: Actor, order: Order, ttn: str = "", courier_phone: str = "", courier_visit_at=None) -> Order:
+    """Hand the goods to the carrier (valid TTN) or to the store's courier (phone and visit time)."""
+    with atomic():
+        order = lock_order(order)
+        check_actor(actor, order, allowed=SELLER)
+        if order.delivery_method == DeliveryMethod.COURIER:
+            if courier_phone:
+                if not phones.is_valid(courier_phone):
+                    raise RuleViolation(_("The courier's phone is not a phone number."))
+                order.courier_phone = phones.normalize(courier_phone)
+            if courier_visit_at is not None:
+                order.courier_visit_at = courier_visit_at
+        elif ttn:
+            ttn = ttn.strip().replace(" ", "")
+            if not valid_ttn(order.delivery_method, ttn):
+                raise RuleViolation(
+                    _("“%(ttn)s” is not a valid tracking number of %(carrier)s.")
+                    % {"ttn": ttn, "carrier": order.get_delivery_method_display()},
+                    code="ttn",
+                )
+            order.ttn = ttn
+        transition_and_save(order, "ship", actor)
+        notify("order_shipped", order=order)
+    return order
+
+
+def order_ready_for_pickup(*, actor: Actor, order: Order) -> Order:
+    with atomic():
+        order = lock_order(order)
+        check_actor(actor, order, allowed=SELLER)
+        transition_and_save(order, "ready_for_pickup", actor)
+        notify("order_ready_for_pickup", order=order)
+    return order
+
+
+def order_mark_received(*, actor: Actor, order: Order) -> Order:
+    """The seller records the hand-over where nothing tracks it (courier, pickup)."""
+    with atomic():
+        order = lock_order(order)
+        check_actor(actor, order, allowed=SELLER)
+        transition_and_save(order, "mark_received", actor)
+        notify("order_received", order=order)
+    return order
+
+
+def order_hand_over(*, order: Order) -> Order:
+    """The carrier's tracking reports the parcel handed to the buyer."""
+    actor = Actor.carrier()
+    with atomic():
+        order = lock_order(order)
+        transition_and_save(order, "hand_over", actor)
+        notify("order_received", order=order)
+    return order
+
+
+__all__ = [
+    "Line",
+    "order_confirm",
+    "order_hand_over",
+    "order_mark_received",
+    "order_open",
+    "order_pack",
+    "order_place",
+    "order_ready_for_pickup",
+    "order_ship",
+]

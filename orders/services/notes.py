@@ -1,0 +1,39 @@
+"""Seller-only comments and the call-attempt log."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.actors import Actor, ActorKind
+from marketplace.errors import RuleViolation
+
+from ..models import CallAttempt, Order, OrderComment
+from .base import atomic, check_actor
+
+MAX_COMMENT = 4000
+
+
+def order_comment_add(*, actor: Actor, order: Order, text: str) -> OrderComment:
+    text = (text or "").strip()
+    if not text:
+        raise RuleViolation(_("The comment is empty."), code="comment")
+    if len(text) > MAX_COMMENT:
+        raise RuleViolation(_("The comment is longer than %(max)s characters.") % {"max": MAX_COMMENT})
+    check_actor(actor, order, allowed=(ActorKind.SELLER, ActorKind.MODERATOR))
+    with atomic():
+        return OrderComment.objects.create(order=order, author=actor.user, text=text)
+
+
+def order_call_log(*, actor: Actor, order: Order, outcome: str, note: str = "", called_at=None) -> CallAttempt:
+    if outcome not in CallAttempt.Outcome.values:
+        raise RuleViolation(_("Choose how the call went."))
+    called_at = called_at or timezone.now()
+    if called_at > timezone.now():
+        raise RuleViolation(_("A call cannot be logged in the future."))
+    check_actor(actor, order, allowed=(ActorKind.SELLER,))
+    if order.is_terminal:
+        raise RuleViolation(_("The order is closed; calls are no longer logged."))
+    with atomic():
+        return CallAttempt.objects.create(order=order, caller=actor.user, outcome=outcome, note=note.strip()[:300],
+                                          called_at=called_at)

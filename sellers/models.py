@@ -1,0 +1,90 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Store(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    email = models.EmailField(_("e-mail for orders"), blank=True)
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="uk")
+    telegram_chat_id = models.BigIntegerField(_("Telegram chat"), null=True, blank=True)
+    offers_hidden = models.BooleanField(
+        _("offers hidden from the storefront"), default=False,
+        help_text=_("Set by the platform when the store keeps letting orders expire."),
+    )
+    offers_hidden_reason = models.CharField(_("why offers are hidden"), max_length=300, blank=True)
+    is_suspended = models.BooleanField(_("suspended"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def owner(self):
+        member = self.members.filter(role=StoreMember.Role.OWNER).select_related("user").first()
+        return member.user if member else None
+
+    def order_email(self) -> str:
+        """The address that gets new-order messages: the store's, else the owner's."""
+        if self.email:
+            return self.email
+        owner = self.owner()
+        return owner.email if owner and owner.email else ""
+
+
+class StoreMember(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        MANAGER = "manager", _("Manager")
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="members", verbose_name=_("store"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MANAGER)
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="uk")
+    created_at = models.DateTimeField(_("joined"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("store member")
+        verbose_name_plural = _("store members")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "user"], name="store_member_unique"),
+            models.UniqueConstraint(
+                fields=["store"], condition=Q(role="owner"), name="store_single_owner"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.store} ({self.get_role_display()})"
+
+
+class Offer(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="offers", verbose_name=_("store"))
+    title = models.CharField(_("title"), max_length=300)
+    sku = models.CharField(_("SKU"), max_length=64)
+    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
+    stock = models.IntegerField(_("stock"), default=0)
+    paused = models.BooleanField(_("paused"), default=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "sku"], name="offer_sku_unique_per_store"),
+            models.CheckConstraint(condition=Q(stock__gte=0), name="offer_stock_not_negative"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="offer_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.sku})"

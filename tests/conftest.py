@@ -1,0 +1,112 @@
+"""Shared fixtures: a store with an owner and a manager, an outsider store, offers, orders."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from marketplace.actors import MODERATORS_GROUP, Actor
+from orders.services import Line, order_place
+from sellers.models import Offer, Store, StoreMember
+
+_seq = itertools.count(1)
+VALID_PHONE = "+380501234567"  # Vodafone Ukraine
+VALID_TTN = "20450000000001"
+
+
+def make_user(username: str, **extra):
+    user = get_user_model().objects.create_user(username=username, password="pass-12345-word", **extra)
+    return user
+
+
+def make_store(name: str, *, owner=None, email: str = "") -> Store:
+    store = Store.objects.create(name=name, slug=f"{name.lower().replace(' ', '-')}-{next(_seq)}", email=email)
+    if owner is not None:
+        StoreMember.objects.create(store=store, user=owner, role=StoreMember.Role.OWNER)
+    return store
+
+
+@pytest.fixture
+def owner(db):
+    return make_user("owner", email="owner@example.com", first_name="Olena")
+
+
+@pytest.fixture
+def manager(db):
+    return make_user("manager", email="manager@example.com", first_name="Mykola")
+
+
+@pytest.fixture
+def store(owner, manager):
+    store = make_store("Alpha Shop", owner=owner)
+    StoreMember.objects.create(store=store, user=manager, role=StoreMember.Role.MANAGER)
+    return store
+
+
+@pytest.fixture
+def outsider(db):
+    return make_user("outsider", email="outsider@example.com")
+
+
+@pytest.fixture
+def outsider_store(outsider):
+    return make_store("Beta Shop", owner=outsider)
+
+
+@pytest.fixture
+def moderator(db):
+    user = make_user("moderator", email="mod@example.com", is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
+    return user
+
+
+@pytest.fixture
+def seller(manager):
+    return Actor.seller(manager)
+
+
+@pytest.fixture
+def offers(store):
+    return [
+        Offer.objects.create(store=store, title="Phone case", sku="CASE-1", price=Decimal("250.00"), stock=10),
+        Offer.objects.create(store=store, title="Charger", sku="CHG-1", price=Decimal("499.90"), stock=5),
+    ]
+
+
+@pytest.fixture
+def outsider_offer(outsider_store):
+    return Offer.objects.create(store=outsider_store, title="Lamp", sku="LAMP-1", price=Decimal("900"), stock=3)
+
+
+@pytest.fixture
+def place_order(store, offers):
+    def place(lines=None, *, phone=VALID_PHONE, delivery_method="nova_poshta", target_store=None, **extra):
+        lines = lines or [(offers[0], 2), (offers[1], 1)]
+        return order_place(
+            store=target_store or store,
+            buyer_name="Iryna Buyer",
+            buyer_phone=phone,
+            buyer_email="buyer@example.com",
+            lines=[Line(offer.pk, qty) for offer, qty in lines],
+            delivery_method=delivery_method,
+            delivery_branch="Branch 12" if delivery_method == "nova_poshta" else "",
+            delivery_address="Khreshchatyk 1, Kyiv" if delivery_method == "courier" else "",
+            **extra,
+        )
+
+    return place
+
+
+def ready_delivery(order, seller, method="nova_poshta"):
+    """Fill what `confirm` needs."""
+    from orders.services import order_update_delivery
+
+    return order_update_delivery(
+        actor=seller, order=order, method=method, branch="Branch 12", address="Khreshchatyk 1, Kyiv",
+        cost=Decimal("70.00"), ship_by=date.today() + timedelta(days=2),
+    )
