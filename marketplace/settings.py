@@ -150,6 +150,22 @@ TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN", "")
 TELEGRAM_BOT_NAME = env_str("TELEGRAM_BOT_NAME", "")
 TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET", "")
 TELEGRAM_API_URL = env_url("TELEGRAM_API_URL", "https://api.telegram.org", schemes={"http", "https"}).rstrip("/")
+# How long a Telegram deep link (one-time token) stays valid.
+TELEGRAM_LINK_TTL_MINUTES = env_int("TELEGRAM_LINK_TTL_MINUTES", 30, minimum=1)
+
+# Notification outbox (notifications/delivery.py): batch size of one claim, how long a claim
+# lasts before another worker may take the row over (must outlive one send), retries.
+NOTIFICATIONS_BATCH_SIZE = env_int("NOTIFICATIONS_BATCH_SIZE", 50, minimum=1)
+NOTIFICATIONS_CLAIM_LEASE_SECONDS = env_int("NOTIFICATIONS_CLAIM_LEASE_SECONDS", max(60, 3 * HTTP_TIMEOUT), minimum=1)
+NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 20, minimum=1)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 30, minimum=1)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env_int("NOTIFICATIONS_RETRY_MAX_SECONDS", 3600, minimum=1)
+# The beat job that re-kicks what is left pending (lost broker message, killed worker, retries).
+NOTIFICATIONS_KICK_SECONDS = env_int("NOTIFICATIONS_KICK_SECONDS", 30, minimum=1)
+# One delivery task drains for at most this long, then hands over to a fresh task.
+NOTIFICATIONS_DRAIN_SECONDS = env_int("NOTIFICATIONS_DRAIN_SECONDS", 50, minimum=1)
+# Sent messages are kept this long for moderators, then purged.
+NOTIFICATIONS_KEEP_SENT_DAYS = env_int("NOTIFICATIONS_KEEP_SENT_DAYS", 90, minimum=1)
 
 # Celery: an embedded filesystem broker by default (no server needed); Redis in production.
 _BROKER_DIR = VAR_DIR / "broker"
@@ -170,7 +186,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "sweep-deadlines": {"task": "orders.tasks.sweep_deadlines", "schedule": 60.0},
+}
+CELERY_BEAT_SCHEDULE["notifications-deliver"] = {
+    "task": "notifications.tasks.deliver_due",
+    "schedule": float(NOTIFICATIONS_KICK_SECONDS),
+    "options": {"expires": float(NOTIFICATIONS_KICK_SECONDS)},
+}
+CELERY_BEAT_SCHEDULE["notifications-purge"] = {"task": "notifications.tasks.purge_sent", "schedule": 6 * 3600.0}
 
 LOGGING = {
     "version": 1,

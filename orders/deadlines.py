@@ -1,5 +1,106 @@
-"""Processing deadlines of an order (filled in by the deadlines work, SPEC §4)."""
+"""Processing deadlines of an order (SPEC §4).
+
+A deadline is a column computed when the order enters a status (and when its ship-by date,
+the calendar or the policy changes), never at read time. `next_check_at` is the earliest
+moment the sweep has something to do for the order: a reminder or the deadline itself.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+
+from marketplace.calendar import Platform, PolicyRule, platform
+from marketplace.models import ProcessingPolicy
+from marketplace.worktime import KYIV
+
+from .choices import OPEN_STATUSES
+
+Deadline = ProcessingPolicy.Deadline
 
 
-def refresh(order, *, now) -> None:
-    return None
+class Reminder(enum.IntFlag):
+    EXCELLENT_PASSED = 1
+    DEADLINE_NEAR = 2
+    PICKUP = 4
+
+
+def _ship_by_deadline(p: Platform, ship_by) -> datetime | None:
+    """End of the ship-by date's working day: the first working instant after that day."""
+    if ship_by is None:
+        return None
+    next_midnight = datetime.combine(ship_by + timedelta(days=1), datetime.min.time(), tzinfo=KYIV)
+    return p.calendar.next_working_instant(next_midnight)
+
+
+def compute(order, p: Platform | None = None) -> tuple[datetime | None, datetime | None, datetime | None]:
+    """(excellent, acceptable, warn_at) for the order in its current status."""
+    if order.status not in OPEN_STATUSES:
+        return None, None, None
+    p = p or platform()
+    rule: PolicyRule | None = p.rules.get(order.status)
+    if rule is None:
+        return None, None, None
+    entered = order.status_changed_at
+    cal = p.calendar
+    excellent = cal.add(entered, timedelta(minutes=rule.excellent_minutes)) if rule.excellent_minutes else None
+    if rule.deadline == Deadline.WORKING_MINUTES:
+        acceptable = cal.add(entered, timedelta(minutes=rule.acceptable_minutes))
+    elif rule.deadline == Deadline.SHIP_BY_DAY_END:
+        acceptable = _ship_by_deadline(p, order.ship_by)
+    else:
+        acceptable = entered + timedelta(minutes=rule.acceptable_minutes)
+    warn_at = None
+    if acceptable is not None and rule.warn_before_minutes and rule.deadline != Deadline.CALENDAR_MINUTES:
+        budget = cal.between(entered, acceptable)
+        warn_at = cal.add(entered, max(budget - timedelta(minutes=rule.warn_before_minutes), timedelta(0)))
+    return excellent, acceptable, warn_at
+
+
+def next_check(order, excellent, acceptable, warn_at) -> datetime | None:
+    sent = Reminder(order.reminders_sent)
+    candidates = []
+    if excellent and Reminder.EXCELLENT_PASSED not in sent:
+        candidates.append(excellent)
+    if warn_at and Reminder.DEADLINE_NEAR not in sent:
+        candidates.append(warn_at)
+    if acceptable and Reminder.PICKUP not in sent:
+        candidates.append(acceptable)
+    return min(candidates) if candidates else None
+
+
+def refresh(order, *, now=None, status_changed: bool = False, p: Platform | None = None) -> None:
+    """Recompute the deadline columns in memory; the caller saves in its transaction."""
+    if status_changed:
+        order.reminders_sent = 0
+    excellent, acceptable, warn_at = compute(order, p)
+    order.excellent_deadline = excellent
+    order.acceptable_deadline = acceptable
+    order.next_check_at = next_check(order, excellent, acceptable, warn_at)
+
+
+def warn_at(order, p: Platform | None = None) -> datetime | None:
+    return compute(order, p)[2]
+
+
+def working_time_left(order, now: datetime) -> timedelta | None:
+    """Working time until the acceptable deadline; negative (calendar time) when overdue."""
+    if order.acceptable_deadline is None or order.status not in OPEN_STATUSES:
+        return None
+    if now >= order.acceptable_deadline:
+        return order.acceptable_deadline - now
+    rule = platform().rules.get(order.status)
+    if rule is not None and rule.deadline == Deadline.CALENDAR_MINUTES:
+        return order.acceptable_deadline - now
+    return platform().calendar.between(now, order.acceptable_deadline)
+
+
+def deadline_state(order, now: datetime) -> str | None:
+    """'excellent' before the excellent threshold, 'acceptable' before the deadline, else 'overdue'."""
+    if order.acceptable_deadline is None or order.status not in OPEN_STATUSES:
+        return None
+    if now >= order.acceptable_deadline:
+        return "overdue"
+    if order.excellent_deadline is None or now < order.excellent_deadline:
+        return "excellent"
+    return "acceptable"

@@ -56,12 +56,22 @@ class Order(ConcurrentTransitionMixin, models.Model):
     cancel_comment = models.TextField(_("cancellation comment"), blank=True)
     cancelled_by = models.CharField(_("cancelled by"), max_length=16, blank=True)
 
+    # Deadlines (SPEC §4): computed when the order enters a status, kept in step by services.
+    excellent_deadline = models.DateTimeField(_("excellent by"), null=True, blank=True)
+    acceptable_deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    # When the sweep must next look at this order (a reminder or the deadline); NULL = never.
+    next_check_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Reminders already sent in the current status (bits of orders.deadlines.Reminder).
+    reminders_sent = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
+
     split_from = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="split_children",
         verbose_name=_("split from"),
     )
 
-    history = HistoricalRecords(bases=[HistoryContext], excluded_fields=["public_token"])
+    history = HistoricalRecords(
+        bases=[HistoryContext], excluded_fields=["public_token", "next_check_at", "reminders_sent"]
+    )
 
     class Meta:
         verbose_name = _("order")
@@ -71,6 +81,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["store", "status", "-created_at"], name="order_store_status"),
             models.Index(fields=["buyer_phone"], name="order_buyer_phone"),
             models.Index(fields=["ttn"], name="order_ttn", condition=~Q(ttn="")),
+            # The sweep reads only due rows of open orders through this index.
+            models.Index(fields=["next_check_at"], name="order_due", condition=Q(status__in=OPEN_STATUSES)),
+            # The cabinet lists a store's open orders by deadline.
+            models.Index(fields=["store", "acceptable_deadline"], name="order_store_deadline",
+                         condition=Q(status__in=OPEN_STATUSES)),
         ]
         constraints = [
             models.CheckConstraint(

@@ -88,3 +88,27 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.sku})"
+
+
+class FeeCharge(models.Model):
+    """The platform's fee on one order: when it is received, or cancelled after a deadline
+    expired (charged as if completed, SPEC §10). One charge per order."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", _("Order received")
+        EXPIRED = "expired", _("Deadline expired")
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="fees", verbose_name=_("store"))
+    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="fee", verbose_name=_("order"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    base = models.DecimalField(_("order total"), max_digits=12, decimal_places=2)
+    percent = models.DecimalField(_("percent"), max_digits=5, decimal_places=2)
+    amount = models.DecimalField(_("fee"), max_digits=12, decimal_places=2)
+    charged_at = models.DateTimeField(_("charged"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("platform fee")
+        verbose_name_plural = _("platform fees")
+        ordering = ["-charged_at"]
+        indexes = [models.Index(fields=["store", "-charged_at"], name="fee_store_time")]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="fee_not_negative")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition
 
 from marketplace.actors import Actor, ActorKind, is_moderator
@@ -15,6 +16,18 @@ from .. import deadlines
 from ..choices import Status
 from ..history import stamp
 from ..models import Order
+
+
+TRANSITION_VERBS = {
+    "accept": gettext_lazy("taken into processing"),
+    "confirm": gettext_lazy("confirmed"),
+    "pack": gettext_lazy("marked as packed"),
+    "ship": gettext_lazy("shipped"),
+    "ready_for_pickup": gettext_lazy("marked as ready for pickup"),
+    "mark_received": gettext_lazy("marked as received"),
+    "hand_over": gettext_lazy("handed over"),
+    "cancel": gettext_lazy("cancelled"),
+}
 
 
 def lock_order(order_or_id) -> Order:
@@ -58,8 +71,8 @@ def run_transition(order: Order, name: str) -> None:
     found = meta.get_transition(current)
     if found is None:
         raise RuleViolation(
-            _("An order in status “%(status)s” cannot do this (%(action)s).")
-            % {"status": status_label(current), "action": name},
+            _("The order is “%(status)s”: it cannot be %(action)s now.")
+            % {"status": status_label(current), "action": TRANSITION_VERBS.get(name, name)},
             code="illegal_transition",
         )
     unmet = [str(getattr(cond, "message", cond.__name__)) for cond in found.conditions if not cond(order)]
@@ -73,7 +86,7 @@ def save_order(order: Order, actor: Actor, action: str, *, reason: str = "", sta
     now = timezone.now()
     if status_changed:
         order.status_changed_at = now
-    deadlines.refresh(order, now=now)
+    deadlines.refresh(order, now=now, status_changed=status_changed)
     stamp(order, actor, action, reason)
     try:
         order.save()

@@ -1,0 +1,124 @@
+"""The platform's working calendar and processing policy, built once per process and rebuilt
+when a moderator edits them (every edit bumps PlatformPolicy.calendar_revision)."""
+
+from __future__ import annotations
+
+import threading
+import time as _time
+from dataclasses import dataclass
+from datetime import date
+
+import holidays
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import NonWorkingPeriod, PlatformPolicy, ProcessingPolicy, WorkingDayOverride
+from .worktime import KYIV, WorkCalendar
+
+# How long a process trusts its cached revision before asking the database again.
+REVISION_TTL_SECONDS = 5.0
+HOLIDAY_YEARS_BACK, HOLIDAY_YEARS_AHEAD = 2, 3
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    status: str
+    excellent_minutes: int | None
+    deadline: str
+    acceptable_minutes: int | None
+    warn_before_minutes: int | None
+    on_expiry: str
+
+
+@dataclass(frozen=True)
+class Platform:
+    revision: int
+    calendar: WorkCalendar
+    rules: dict[str, PolicyRule]
+    fee_percent: object
+    expiry_restrict_count: int
+    expiry_restrict_days: int
+
+
+_lock = threading.Lock()
+_cached: dict[str, object] = {"platform": None, "checked": 0.0}
+
+
+def public_holidays(years) -> frozenset[date]:
+    """Ukrainian public holidays that are days off, as the `holidays` package says.
+
+    Under martial law it lists none as days off (correct today); this stays data-driven, so
+    the days come back by themselves when the package changes."""
+    ua = holidays.country_holidays("UA", years=years, categories=(holidays.PUBLIC,))
+    return frozenset(ua.keys())
+
+
+def _build(policy: PlatformPolicy) -> Platform:
+    this_year = timezone.localdate().year
+    years = range(this_year - HOLIDAY_YEARS_BACK, this_year + HOLIDAY_YEARS_AHEAD + 1)
+    overrides = frozenset(WorkingDayOverride.objects.values_list("date", flat=True))
+    closures = tuple(NonWorkingPeriod.objects.values_list("starts_at", "ends_at"))
+    calendar = WorkCalendar(
+        non_working_dates=public_holidays(years) - overrides,
+        working_dates=overrides,
+        closures=closures,
+        tz=KYIV,
+    )
+    rules = {
+        p.status: PolicyRule(p.status, p.excellent_minutes, p.deadline, p.acceptable_minutes, p.warn_before_minutes,
+                             p.on_expiry)
+        for p in ProcessingPolicy.objects.all()
+    }
+    return Platform(policy.calendar_revision, calendar, rules, policy.fee_percent, policy.expiry_restrict_count,
+                    policy.expiry_restrict_days)
+
+
+def platform() -> Platform:
+    """The current calendar and policy; one small query at most every few seconds."""
+    now = _time.monotonic()
+    current = _cached["platform"]
+    if current is not None and now - _cached["checked"] < REVISION_TTL_SECONDS:
+        return current
+    policy = PlatformPolicy.get()
+    with _lock:
+        current = _cached["platform"]
+        if current is None or current.revision != policy.calendar_revision or current.fee_percent != policy.fee_percent:
+            current = _build(policy)
+            _cached["platform"] = current
+        _cached["checked"] = now
+    return current
+
+
+def platform_calendar() -> WorkCalendar:
+    return platform().calendar
+
+
+def forget() -> None:
+    """Drop this process's cache (tests, and right after an edit in this process)."""
+    _cached["platform"] = None
+
+
+def calendar_changed() -> None:
+    """Call inside the transaction of any edit of the calendar or the policy: bumps the
+    revision (other processes rebuild within seconds) and recomputes open orders' deadlines
+    after commit."""
+    PlatformPolicy.get()
+    PlatformPolicy.objects.filter(pk=1).update(calendar_revision=F("calendar_revision") + 1)
+    forget()
+
+    def recompute() -> None:
+        from orders.tasks import recompute_deadlines
+
+        recompute_deadlines.delay()
+
+    transaction.on_commit(recompute)
+
+
+def announced_closures(now=None):
+    """Non-working periods announced to sellers now (shown in the cabinet ahead of time)."""
+    now = now or timezone.now()
+    return list(
+        NonWorkingPeriod.objects.filter(announce_from__lte=now, ends_at__gt=now).exclude(announcement="")
+        .order_by("starts_at")
+    )

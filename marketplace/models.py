@@ -1,0 +1,110 @@
+"""Platform-wide settings edited by moderators: the working calendar and the processing policy."""
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class NonWorkingPeriod(models.Model):
+    """An extra closure of the platform (e.g. New Year or May holidays), part days allowed."""
+
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    announcement = models.TextField(
+        _("announcement to sellers"), blank=True,
+        help_text=_("Shown in the seller cabinet from the announcement date until the period ends."),
+    )
+    announce_from = models.DateTimeField(_("announce from"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("non-working period")
+        verbose_name_plural = _("non-working periods")
+        ordering = ["starts_at"]
+        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="period_ends_after_start")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class WorkingDayOverride(models.Model):
+    """A day that is working although it falls on a weekend or a public holiday."""
+
+    date = models.DateField(_("date"), unique=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("working-day override")
+        verbose_name_plural = _("working-day overrides")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return str(self.date)
+
+
+class ProcessingPolicy(models.Model):
+    """Processing-time limits of one status (SPEC §4 table)."""
+
+    class Deadline(models.TextChoices):
+        WORKING_MINUTES = "working_minutes", _("Working minutes after entering the status")
+        SHIP_BY_DAY_END = "ship_by_day_end", _("End of the ship-by date's working day")
+        CALENDAR_MINUTES = "calendar_minutes", _("Calendar minutes after entering the status")
+
+    class OnExpiry(models.TextChoices):
+        CANCEL_PROCESSING = "processing_time_expired", _("Cancel: processing time expired")
+        CANCEL_SHIPPING = "shipping_time_expired", _("Cancel: shipping time expired")
+        REMIND_PICKUP = "remind_pickup", _("Remind the seller to call the buyer")
+
+    status = models.CharField(_("status"), max_length=20, unique=True)
+    excellent_minutes = models.PositiveIntegerField(
+        _("excellent within (working minutes)"), null=True, blank=True,
+        help_text=_("Passing it does not cancel: it lowers the rating and reminds the seller."),
+    )
+    deadline = models.CharField(_("acceptable deadline"), max_length=20, choices=Deadline.choices)
+    acceptable_minutes = models.PositiveIntegerField(_("acceptable within (minutes)"), null=True, blank=True)
+    warn_before_minutes = models.PositiveIntegerField(
+        _("warn the seller (working minutes before the deadline)"), null=True, blank=True
+    )
+    on_expiry = models.CharField(_("when the acceptable deadline passes"), max_length=32, choices=OnExpiry.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("processing policy")
+        verbose_name_plural = _("processing policies")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deadline="ship_by_day_end") | Q(acceptable_minutes__gt=0),
+                name="policy_minutes_set_unless_ship_by",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.status
+
+
+class PlatformPolicy(models.Model):
+    """Singleton (pk=1): platform-wide thresholds, fee, and revision counters that tell every
+    process when to rebuild its cached calendar and policy."""
+
+    fee_percent = models.DecimalField(_("platform fee, % of the order total"), max_digits=5, decimal_places=2,
+                                      default=5)
+    expiry_restrict_count = models.PositiveIntegerField(
+        _("expiries that hide a store's offers"), default=3,
+        help_text=_("A store with this many expired orders within the window gets its offers hidden."),
+    )
+    expiry_restrict_days = models.PositiveIntegerField(_("window for counting expiries (days)"), default=30)
+    calendar_revision = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("platform policy")
+        verbose_name_plural = _("platform policy")
+
+    def __str__(self) -> str:
+        return str(_("Platform policy"))
+
+    @classmethod
+    def get(cls) -> "PlatformPolicy":
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
