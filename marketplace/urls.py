@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("cabinet/", include("sellers.urls")),
+    path("telegram/", include("notifications.urls")),
+    path("", RedirectView.as_view(pattern_name="cabinet:order_list"), name="root"),
 ]

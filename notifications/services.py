@@ -1,5 +1,112 @@
-"""The one entry point other parts call to tell somebody something (replaced by the outbox)."""
+"""The one entry point every part calls to tell somebody something, and the outbox's services.
+
+`notify()` renders the messages of one occurrence of an event and writes them to the outbox
+in the caller's transaction; delivery starts only after that transaction commits. A second
+call for the same occurrence writes nothing (dedupe key unique per event occurrence, side,
+channel and address).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import events, recipients, rendering
+from .models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+# Parameters that steer routing but do not tell one occurrence from another.
+_NOT_IN_KEY = frozenset({"language"})
 
 
-def notify(event: str, *, order=None, store=None, related=None, **params) -> None:
-    return None
+def _occurrence(event: str, *, order, store, related, params: dict, explicit) -> str:
+    parts = [event]
+    if order is not None:
+        parts += [f"o{order.pk}", order.status]
+    elif store is not None:
+        parts.append(f"s{store.pk}")
+    if related is not None:
+        parts.append(f"r{related.pk}")
+    if explicit is not None:
+        parts.append(f"x{explicit}")
+    elif order is None:
+        # A store-level event without an order or an explicit occurrence: once a day at most.
+        parts.append(timezone.localdate().isoformat())
+    parts += [f"{name}={params[name]!r}" for name in sorted(params) if name not in _NOT_IN_KEY]
+    return "|".join(parts)
+
+
+def dedupe_key(occurrence: str, recipient: recipients.Recipient) -> str:
+    raw = f"{occurrence}|{recipient.side}|{recipient.channel}|{recipient.address.strip().lower()}"
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def notify(event: str, *, order=None, store=None, related=None, occurrence=None, **params) -> int:
+    """Write the outbox rows of one occurrence of `event`; returns how many were new.
+
+    `order`, `store`, `related` and `params` feed the recipients and the templates; `occurrence`
+    (optional) tells apart two occurrences that would otherwise look the same."""
+    event = events.canonical(event, order)
+    routes = events.routes_for(event)
+    if store is None and order is not None:
+        store = order.store
+    key_base = _occurrence(event, order=order, store=store, related=related, params=params, explicit=occurrence)
+    store_audience = recipients.StoreAudience(store) if store is not None else None
+    rows: dict[str, OutboxMessage] = {}
+    now = timezone.now()
+    for route in routes:
+        if route.when is not None and not route.when(order=order, store=store, related=related, params=params):
+            continue
+        for recipient in recipients.resolve(route, order=order, store_audience=store_audience, params=params):
+            key = dedupe_key(key_base, recipient)
+            if key in rows:
+                continue
+            payload = rendering.render(route.template, recipient, order=order, store=store, related=related,
+                                       params=params)
+            rows[key] = OutboxMessage(
+                event=event, audience=str(recipient.audience), channel=str(recipient.channel),
+                recipient=recipient.address, language=recipient.language, payload=payload, dedupe_key=key,
+                order=order, store=store, created_at=now, next_attempt_at=now,
+            )
+    if not rows:
+        return 0
+    with transaction.atomic():
+        existing = set(OutboxMessage.objects.filter(dedupe_key__in=rows).values_list("dedupe_key", flat=True))
+        new = [row for key, row in rows.items() if key not in existing]
+        OutboxMessage.objects.bulk_create(new, ignore_conflicts=True)
+        if new:
+            kick_after_commit()
+    return len(new)
+
+
+def kick_after_commit() -> None:
+    """Start delivery once the outermost transaction commits: one kick per transaction, however
+    many notify() calls it made (a sweep expiring a hundred orders queues one task)."""
+    from .tasks import kick
+
+    connection = transaction.get_connection()
+    if any(entry[1] is kick for entry in getattr(connection, "run_on_commit", ())):
+        return
+    transaction.on_commit(kick)
+
+
+def outbox_retry(*, message_ids) -> int:
+    """A moderator sends failed (or waiting) messages again now, with a fresh set of attempts."""
+    with transaction.atomic():
+        count = (OutboxMessage.objects.filter(pk__in=list(message_ids),
+                                              status__in=[OutboxMessage.Status.FAILED, OutboxMessage.Status.PENDING])
+                 .update(status=OutboxMessage.Status.PENDING, attempts=0, next_attempt_at=timezone.now(), claim=None))
+        if count:
+            kick_after_commit()
+    return count
+
+
+def outbox_purge(*, older_than) -> int:
+    """Forget sent messages older than `older_than` (a datetime)."""
+    with transaction.atomic():
+        deleted, _ = OutboxMessage.objects.filter(status=OutboxMessage.Status.SENT, sent_at__lt=older_than).delete()
+    return deleted

@@ -31,6 +31,23 @@ def make_store(name: str, *, owner=None, email: str = "") -> Store:
     return store
 
 
+@pytest.fixture(autouse=True)
+def platform_defaults(request):
+    """The processing policy comes from a data migration; a transactional test flushes it at
+    its end, so restore it for every test that uses the database, and drop cached copies."""
+    from marketplace import calendar
+    from marketplace.defaults import ensure_defaults
+    from marketplace.models import PlatformPolicy, ProcessingPolicy
+
+    calendar.forget()
+    names = set(request.fixturenames)
+    if names & {"db", "transactional_db", "live_server"} or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("_django_db_helper")
+        ensure_defaults(ProcessingPolicy, PlatformPolicy)
+    yield
+    calendar.forget()
+
+
 @pytest.fixture
 def owner(db):
     return make_user("owner", email="owner@example.com", first_name="Olena")

@@ -1,0 +1,159 @@
+"""Outbox drain benchmark: 10,000 pending e-mails through our real delivery code to a local
+fake ESP (Postmark's API, driven by django-anymail), on a PostgreSQL started for the run.
+
+    .venv/bin/python bench/outbox.py [--messages 10000] [--workers 4] [--batch 100]
+
+Several worker processes claim batches with SKIP LOCKED and keep one HTTP session each.
+Prints human-readable lines, then one JSON object as the last line:
+messages_per_s (target >= 500), lost (must be 0), duplicates (should be 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import re
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+ESP_TOKEN = "bench-server-token"
+
+
+class FakeESP:
+    """Postmark's /email endpoint on a lean asyncio HTTP/1.1 server (keep-alive, one write per
+    answer) in a thread of this process; counts what it accepts by X-Outbox-Id."""
+
+    def __init__(self):
+        self.accepted: Counter = Counter()
+        self.loop = asyncio.new_event_loop()
+        self.server = self.loop.run_until_complete(asyncio.start_server(self.serve, "127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}/"
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+
+    async def serve(self, reader, writer):
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = int(re.search(rb"(?i)content-length:\s*(\d+)", head).group(1))
+                body = json.loads(await reader.readexactly(length))
+                outbox_id = next(h["Value"] for h in body["Headers"] if h["Name"] == "X-Outbox-Id")
+                self.accepted[int(outbox_id)] += 1
+                answer = json.dumps({"To": body["To"], "SubmittedAt": "2026-01-01T00:00:00Z",
+                                     "MessageID": f"bench-{outbox_id}", "ErrorCode": 0, "Message": "OK"}).encode()
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                             + str(len(answer)).encode() + b"\r\n\r\n" + answer)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    def stop(self):
+        self.loop.call_soon_threadsafe(self.server.close)
+
+
+def setup_environment(esp_url: str) -> None:
+    from tests.servers import start_postgres
+
+    url = start_postgres()
+    import psycopg
+
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute("CREATE DATABASE marketplace")
+    os.environ.update({
+        "DATABASE_URL": url, "DEBUG": "1", "VAR_DIR": tempfile.mkdtemp(prefix="mp-bench-var-"),
+        "CELERY_BROKER_URL": "memory://", "ANYMAIL_ESP": "postmark", "ANYMAIL_API_KEY": ESP_TOKEN,
+        "ANYMAIL_API_URL": esp_url, "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "marketplace.settings",
+    })
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def create_pending(count: int) -> None:
+    """Pending rows with a real rendered payload (the buyer's confirmation of an order)."""
+    from django.utils import timezone
+
+    from notifications.models import OutboxMessage
+    from notifications.recipients import Recipient
+    from notifications.rendering import render
+
+    sample = render("telegram_link_invalid", Recipient("chat", "telegram", "1", "uk", "chat"))
+    payload = {"subject": "Замовлення #1 оформлено", "text": sample["text"] * 4,
+               "html": "<p>" + sample["text"] * 4 + "</p>"}
+    now = timezone.now()
+    rows = [OutboxMessage(event="order_placed", audience="buyer", channel="email", recipient=f"buyer{i}@example.com",
+                          language="uk", payload=payload, dedupe_key=f"bench-{i:08d}", created_at=now,
+                          next_attempt_at=now) for i in range(count)]
+    OutboxMessage.objects.bulk_create(rows, batch_size=2000)
+
+
+def worker(batch: int, results) -> None:
+    from django.db import connections
+
+    from notifications.delivery import drain
+
+    connections.close_all()  # a connection of its own, not the parent's
+    result = drain(batch_size=batch)
+    results.put((result.sent, result.retried, result.failed))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=100)
+    args = parser.parse_args()
+
+    esp = FakeESP()
+    esp_url = esp.url
+    print(f"fake ESP at {esp_url}")
+
+    setup_environment(esp_url)
+    from django.db import connections
+
+    from notifications.models import OutboxMessage
+
+    create_pending(args.messages)
+    print(f"{OutboxMessage.objects.filter(status='pending').count()} pending messages")
+    connections.close_all()
+
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    processes = [context.Process(target=worker, args=(args.batch, results)) for _ in range(args.workers)]
+    started = time.perf_counter()
+    for process in processes:
+        process.start()
+    outcomes = [results.get(timeout=600) for _ in processes]
+    elapsed = time.perf_counter() - started
+    for process in processes:
+        process.join(30)
+
+    sent_rows = OutboxMessage.objects.filter(status="sent").count()
+    ids = set(OutboxMessage.objects.values_list("pk", flat=True))
+    lost = len(ids - {pk for pk, n in esp.accepted.items() if n >= 1}) + (args.messages - sent_rows)
+    duplicates = sum(n - 1 for n in esp.accepted.values() if n > 1)
+    per_worker = [sent for sent, _, _ in outcomes]
+    rate = sent_rows / elapsed
+    print(f"{args.workers} workers, batches of {args.batch}: {sent_rows} sent in {elapsed:.2f} s "
+          f"({rate:.0f} messages/s); per worker {per_worker}")
+    print(f"ESP accepted {sum(esp.accepted.values())} messages; lost {lost}; duplicates {duplicates}")
+    esp.stop()
+    print(json.dumps({"messages_per_s": round(rate, 1), "lost": lost, "duplicates": duplicates,
+                      "messages": args.messages, "workers": args.workers, "seconds": round(elapsed, 2)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""The outbox in admin, for moderators: filters for what failed, and "retry now"."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from marketplace.actors import is_moderator
+
+from .models import OutboxMessage
+from .services import outbox_retry
+
+
+class ModeratorsOnly:
+    def has_module_permission(self, request):
+        return is_moderator(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_moderator(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ModeratorsOnly, admin.ModelAdmin):
+    list_display = ["id", "created_at", "event", "audience", "channel", "recipient", "status", "attempts",
+                    "next_attempt_at", "short_error"]
+    list_filter = ["status", "channel", "event", "audience"]
+    search_fields = ["recipient", "provider_message_id", "=order__id", "store__name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["store"]
+    raw_id_fields = ["order", "store"]
+    actions = ["retry_now"]
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj):
+        return obj.last_error[:120]
+
+    def has_retry_permission(self, request):
+        return is_moderator(request.user)
+
+    @admin.action(description=_("Retry now"), permissions=["retry"])
+    def retry_now(self, request, queryset):
+        count = outbox_retry(message_ids=queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            ngettext("%(count)d message will be sent again.", "%(count)d messages will be sent again.", count)
+            % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )

@@ -1,0 +1,249 @@
+"""Delivery of the outbox: claim due rows, send each one, record the outcome.
+
+Claim: in one short transaction, `SELECT … FOR UPDATE SKIP LOCKED` picks due rows (pending
+ones whose time came, and `sending` ones whose claim lapsed) and an UPDATE marks them
+`sending` with this worker's claim token, one more attempt, and `next_attempt_at` moved to
+the end of the claim's lease. Two workers never hold the same row; a worker that dies leaves
+its rows `sending` until the lease lapses, then any worker takes them over.
+
+Send: outside any transaction, one message at a time, through a transport that keeps its HTTP
+session for the whole drain. Outcomes:
+- sent: `status=sent` (whoever's claim it is: the message did go out), written for every
+  NOTIFICATIONS_RECORD_SENT_EVERY messages in one UPDATE and at the end of the batch;
+- failure: only under our own claim — back to `pending` at the failure's retry time or the
+  backoff, or `failed` when permanent or out of attempts.
+A channel in trouble (down, timing out, throttling) pauses for the rest of the batch: its other
+rows go back unsent, without spending an attempt.
+
+Delivery is at-least-once. A message can go out twice when the provider accepted it but we
+never learned so: the answer timed out or the connection broke after the provider took it, or
+the worker died between the provider's answer and the write of `sent` (at most
+NOTIFICATIONS_RECORD_SENT_EVERY messages of its batch go out again); also when a single send
+outlives the lease (a provider that trickles its answer past HTTP_TIMEOUT per read) and another
+worker takes the row over. Every e-mail carries `X-Outbox-Id` so such a duplicate can be traced.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, CharField, F, Value, When
+from django.utils import timezone
+
+from .models import Channel, OutboxMessage
+from .transports import Failure
+from .transports.email import EmailTransport
+from .transports.telegram import TelegramTransport
+
+log = logging.getLogger(__name__)
+Status = OutboxMessage.Status
+DUE = (Status.PENDING, Status.SENDING)
+
+
+@dataclass
+class DrainResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    released: int = 0
+    more: bool = False  # stopped on the time budget with work left
+
+    def add(self, other: DrainResult) -> None:
+        self.sent += other.sent
+        self.retried += other.retried
+        self.failed += other.failed
+        self.released += other.released
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential with jitter: base, 2×base, 4×base … capped."""
+    base, cap = settings.NOTIFICATIONS_RETRY_BASE_SECONDS, settings.NOTIFICATIONS_RETRY_MAX_SECONDS
+    seconds = min(cap, base * 2 ** max(0, attempts - 1))
+    return timedelta(seconds=seconds * random.uniform(0.8, 1.0))
+
+
+def claim(*, limit: int, now: datetime | None = None) -> tuple[uuid.UUID, list[OutboxMessage]]:
+    """Take up to `limit` due rows for this worker; returns the claim token and the rows."""
+    now = now or timezone.now()
+    token = uuid.uuid4()
+    with transaction.atomic():
+        ids = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(status__in=DUE, next_attempt_at__lte=now)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return token, []
+        OutboxMessage.objects.filter(pk__in=ids, status__in=DUE, next_attempt_at__lte=now).update(
+            status=Status.SENDING, claim=token, claimed_at=now, attempts=F("attempts") + 1,
+            next_attempt_at=now + lease(),
+        )
+    return token, list(OutboxMessage.objects.filter(claim=token, status=Status.SENDING).order_by("pk"))
+
+
+def record_sent(sent: list[tuple[OutboxMessage, str]]) -> int:
+    """Mark messages sent (with the provider's ids) in one UPDATE, whoever's claim they are under:
+    they did go out."""
+    if not sent:
+        return 0
+    ids = [message.pk for message, _ in sent]
+    provider_ids = Case(*[When(pk=message.pk, then=Value(provider_id[:200])) for message, provider_id in sent],
+                        default=Value(""), output_field=CharField())
+    done = (OutboxMessage.objects.filter(pk__in=ids).exclude(status=Status.SENT)
+            .update(status=Status.SENT, sent_at=timezone.now(), provider_message_id=provider_ids, claim=None,
+                    last_error=""))
+    if done != len(ids):
+        log.warning("%s of outbox messages %s were already recorded as sent: they went out twice",
+                    len(ids) - done, ids)
+    return done
+
+
+def record_failure(message: OutboxMessage, token: uuid.UUID, failure: Failure) -> str:
+    """Write a failed attempt under our claim; returns the row's new status."""
+    from . import telegram_link  # the chat services notify() in turn
+
+    now = timezone.now()
+    error = str(failure)[:2000]
+    mine = OutboxMessage.objects.filter(pk=message.pk, claim=token, status=Status.SENDING)
+    if failure.migrate_to is not None and message.channel == Channel.TELEGRAM:
+        telegram_link.telegram_chat_migrated(old_chat_id=int(message.recipient), new_chat_id=failure.migrate_to)
+        mine.update(status=Status.PENDING, recipient=str(failure.migrate_to), next_attempt_at=now,
+                    attempts=F("attempts") - 1, claim=None, last_error=error)
+        return Status.PENDING
+    if failure.chat_gone and message.channel == Channel.TELEGRAM:
+        telegram_link.telegram_chat_gone(chat_id=int(message.recipient), reason=str(failure))
+    if failure.permanent or message.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+        mine.update(status=Status.FAILED, claim=None, last_error=error)
+        log.warning("Outbox message %s failed for good: %s", message.pk, error)
+        return Status.FAILED
+    retry_at = failure.retry_at or now + backoff(message.attempts)
+    mine.update(status=Status.PENDING, claim=None, next_attempt_at=retry_at, last_error=error)
+    message.next_attempt_at = retry_at
+    return Status.PENDING
+
+
+def release(messages: list[OutboxMessage], token: uuid.UUID, *, at: datetime) -> int:
+    """Give claimed rows back unsent, without spending their attempt."""
+    return OutboxMessage.objects.filter(pk__in=[m.pk for m in messages], claim=token, status=Status.SENDING).update(
+        status=Status.PENDING, claim=None, next_attempt_at=at, attempts=F("attempts") - 1,
+    )
+
+
+class Sender:
+    """The transports of one drain, each opened on first use and closed at the end."""
+
+    def __init__(self):
+        self.transports = {Channel.EMAIL.value: EmailTransport(), Channel.TELEGRAM.value: TelegramTransport()}
+
+    def send(self, message: OutboxMessage) -> str:
+        return self.transports[message.channel].send(message)
+
+    def close(self) -> None:
+        for transport in self.transports.values():
+            try:
+                transport.close()
+            except Exception:  # closing a broken session must not hide the drain's result
+                log.exception("Closing the %s transport failed", transport)
+
+    def __enter__(self) -> Sender:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class BatchDelivery:
+    """Sends one claimed batch; sent outcomes are written every NOTIFICATIONS_RECORD_SENT_EVERY
+    messages and at the end, failures right away."""
+
+    def __init__(self, token: uuid.UUID, batch: list[OutboxMessage], sender: Sender):
+        self.token, self.batch, self.sender = token, batch, sender
+        self.result = DrainResult()
+        seconds = lease().total_seconds()
+        # Stop starting sends while a send could still outlive the claim's lease.
+        self.stop_at = time.monotonic() + seconds - min(settings.HTTP_TIMEOUT + 5, seconds / 2)
+        self.paused: dict[str, datetime] = {}  # channel -> when its rows may go again
+        self.gone_chats: set[str] = set()
+        self.sent: list[tuple[OutboxMessage, str]] = []
+
+    def run(self) -> DrainResult:
+        try:
+            for index, message in enumerate(self.batch):
+                if index and time.monotonic() > self.stop_at:  # the first one always goes: progress
+                    self.result.released += release(self.batch[index:], self.token, at=timezone.now())
+                    break
+                self.one(message)
+        finally:
+            self.flush()  # also when something unforeseen raised: what went out is recorded
+        return self.result
+
+    def one(self, message: OutboxMessage) -> None:
+        if message.channel in self.paused:
+            self.result.released += release([message], self.token, at=self.paused[message.channel])
+            return
+        if message.channel == Channel.TELEGRAM and message.recipient in self.gone_chats:
+            self.failed(message, Failure("chat unlinked: Telegram refused an earlier message", permanent=True))
+            return
+        try:
+            provider_id = self.sender.send(message)
+        except Failure as failure:
+            self.failed(message, failure)
+            if failure.pause_channel:
+                self.paused[message.channel] = failure.retry_at or message.next_attempt_at
+            if failure.chat_gone:
+                self.gone_chats.add(message.recipient)
+        except Exception as exc:  # a bug or an unforeseen error: retried with backoff, never lost
+            log.exception("Sending outbox message %s raised", message.pk)
+            self.failed(message, Failure(f"{type(exc).__name__}: {exc}"))
+        else:
+            self.sent.append((message, provider_id))
+            self.result.sent += 1
+            if len(self.sent) >= settings.NOTIFICATIONS_RECORD_SENT_EVERY:
+                self.flush()
+
+    def failed(self, message: OutboxMessage, failure: Failure) -> None:
+        if record_failure(message, self.token, failure) == Status.FAILED:
+            self.result.failed += 1
+        else:
+            self.result.retried += 1
+
+    def flush(self) -> None:
+        record_sent(self.sent)
+        self.sent = []
+
+
+def deliver_batch(token: uuid.UUID, batch: list[OutboxMessage], sender: Sender) -> DrainResult:
+    return BatchDelivery(token, batch, sender).run()
+
+
+def drain(*, batch_size: int | None = None, time_budget: float | None = None,
+          max_messages: int | None = None) -> DrainResult:
+    """Send what is due, batch after batch, until nothing is due or the time budget is spent."""
+    batch_size = batch_size or settings.NOTIFICATIONS_BATCH_SIZE
+    started = time.monotonic()
+    result = DrainResult()
+    with Sender() as sender:
+        while True:
+            if time_budget is not None and time.monotonic() - started >= time_budget:
+                result.more = True
+                break
+            limit = batch_size if max_messages is None else min(batch_size, max_messages - result.sent)
+            if limit <= 0:
+                break
+            token, batch = claim(limit=limit)
+            if not batch:
+                break
+            result.add(deliver_batch(token, batch, sender))
+    return result

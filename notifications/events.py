@@ -1,0 +1,91 @@
+"""The event registry: which event reaches which audience with which template.
+
+Adding an event is one line in ROUTES plus its templates
+(`notifications/templates/notifications/<template>.subject.txt`, `.txt` and, for e-mail, `.html`).
+Seller-side audiences carry the preference group that members switch on and off.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Callable
+
+from .models import Audience, Channel, EventGroup
+
+EMAIL = (Channel.EMAIL.value,)
+TELEGRAM = (Channel.TELEGRAM.value,)
+BOTH = (Channel.EMAIL.value, Channel.TELEGRAM.value)
+
+
+class UnknownEvent(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Route:
+    event: str
+    audience: str
+    template: str
+    group: str = EventGroup.ACCOUNT.value  # seller-side audiences: the preference group
+    channels: tuple[str, ...] = EMAIL
+    when: Callable[..., bool] | None = None  # (order=, store=, related=, params=) -> send or not
+
+
+def not_cancelled_by_seller(*, order, **_) -> bool:
+    """The store is told of cancellations it did not make itself."""
+    return order is not None and order.cancelled_by != "seller"
+
+
+# event, audience, template, preference group, channels, condition
+ROUTES: tuple[Route, ...] = (
+    Route("order_placed", Audience.STORE, "order_placed_store", EventGroup.NEW_ORDERS, BOTH),
+    Route("order_placed", Audience.BUYER, "order_placed_buyer"),
+    Route("order_accepted", Audience.BUYER, "order_accepted"),
+    Route("order_confirmed", Audience.BUYER, "order_confirmed"),
+    Route("order_shipped", Audience.BUYER, "order_shipped"),
+    Route("order_ready_for_pickup", Audience.BUYER, "order_ready_for_pickup"),
+    Route("order_received", Audience.BUYER, "order_received"),
+    Route("order_cancelled", Audience.BUYER, "order_cancelled_buyer"),
+    Route("order_cancelled", Audience.STORE, "order_cancelled_store", EventGroup.CANCELLATIONS, BOTH,
+          when=not_cancelled_by_seller),
+    Route("order_cancelled", Audience.MEMBERS, "order_cancelled_store", EventGroup.CANCELLATIONS,
+          when=not_cancelled_by_seller),
+    Route("order_split", Audience.BUYER, "order_split"),
+    Route("deadline_excellent_passed", Audience.STORE, "deadline_excellent_passed", EventGroup.REMINDERS, BOTH),
+    Route("deadline_warning", Audience.STORE, "deadline_warning", EventGroup.REMINDERS, BOTH),
+    Route("pickup_reminder", Audience.STORE, "pickup_reminder", EventGroup.REMINDERS, BOTH),
+    Route("order_expired", Audience.BUYER, "order_expired_buyer"),
+    Route("order_expired", Audience.STORE, "order_expired_store", EventGroup.CANCELLATIONS, BOTH),
+    Route("order_expired", Audience.MEMBERS, "order_expired_store", EventGroup.CANCELLATIONS),
+    Route("order_expired", Audience.MODERATORS, "order_expired_moderators"),
+    Route("store_offers_hidden", Audience.OWNER, "store_offers_hidden", EventGroup.ACCOUNT, BOTH),
+    Route("store_offers_hidden", Audience.MODERATORS, "store_offers_hidden_moderators"),
+    Route("telegram_linked", Audience.STORE, "telegram_linked", EventGroup.ACCOUNT, TELEGRAM),
+    Route("telegram_unlinked", Audience.STORE, "telegram_unlinked", EventGroup.ACCOUNT, EMAIL),
+    Route("telegram_link_invalid", Audience.CHAT, "telegram_link_invalid", channels=TELEGRAM),
+)
+
+_grouped: dict[str, list[Route]] = defaultdict(list)
+for _route in ROUTES:
+    _grouped[_route.event].append(_route)
+_BY_EVENT: dict[str, tuple[Route, ...]] = {event: tuple(routes) for event, routes in _grouped.items()}
+
+EVENTS = frozenset(_BY_EVENT)
+# Reasons whose cancellation is told as an expiry (the sweep may emit either event: one message).
+EXPIRY_REASONS = frozenset({"processing_time_expired", "shipping_time_expired"})
+
+
+def canonical(event: str, order=None) -> str:
+    """The event under which an occurrence is recorded: a platform cancellation for an expired
+    deadline is `order_expired`, whichever of the two names the caller used."""
+    if event == "order_cancelled" and order is not None and order.cancel_reason in EXPIRY_REASONS:
+        return "order_expired"
+    return event
+
+
+def routes_for(event: str) -> tuple[Route, ...]:
+    try:
+        return _BY_EVENT[event]
+    except KeyError:
+        raise UnknownEvent(f"Unknown notification event {event!r}; add it to notifications/events.py.") from None

@@ -1,0 +1,71 @@
+"""E-mail through Django's configured backend: an ESP through django-anymail in production,
+the console in `make run`. One connection (and so one HTTP session) per drain."""
+
+from __future__ import annotations
+
+import smtplib
+
+import requests
+from anymail.exceptions import AnymailAPIError, AnymailError, AnymailInvalidAddress, AnymailRecipientsRefused
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import EmailMultiAlternatives, get_connection
+
+from . import Failure
+from .http import pin_environment
+
+# ESP answers worth another try: throttling, timeouts, the service's own errors, and
+# authentication (a wrong key is fixed by an operator; messages must not be lost meanwhile).
+TRANSIENT_STATUSES = {401, 403, 408, 409, 425, 429}
+
+
+class EmailTransport:
+    def __init__(self):
+        self.connection = None
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            finally:
+                self.connection = None
+
+    def send(self, message) -> str:
+        """Send one outbox row; return the provider's message id ('' when it gives none)."""
+        if self.connection is None:
+            self.connection = get_connection()
+            self.connection.open()
+            session = getattr(self.connection, "session", None)  # anymail's HTTP-API backends
+            if isinstance(session, requests.Session):
+                pin_environment(session, getattr(self.connection, "api_url", "") or "https://")
+        payload = message.payload
+        email = EmailMultiAlternatives(
+            subject=payload["subject"], body=payload["text"], from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[message.recipient], headers={"X-Outbox-Id": str(message.pk)}, connection=self.connection,
+        )
+        if payload.get("html"):
+            email.attach_alternative(payload["html"], "text/html")
+        try:
+            email.send()
+        except (AnymailRecipientsRefused, AnymailInvalidAddress, smtplib.SMTPRecipientsRefused) as exc:
+            raise Failure(f"recipient refused: {exc}", permanent=True) from exc
+        except AnymailAPIError as exc:
+            status = exc.status_code
+            if status is None or status >= 500 or status in TRANSIENT_STATUSES:
+                self.close()  # a fresh session next time: the old one may hold a broken connection
+                raise Failure(f"ESP unavailable ({status or 'no answer'}): {_short(exc)}", pause_channel=True) from exc
+            raise Failure(f"ESP refused the message ({status}): {_short(exc)}", permanent=True) from exc
+        except ImproperlyConfigured as exc:
+            raise Failure(f"e-mail is not configured: {exc}", pause_channel=True) from exc
+        except AnymailError as exc:
+            raise Failure(f"ESP error: {_short(exc)}", permanent=True) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            raise Failure(f"mail server unavailable: {exc}", pause_channel=True) from exc
+        status = getattr(email, "anymail_status", None)
+        return (status.message_id or "") if status is not None and isinstance(status.message_id, str) else ""
+
+
+def _short(exc: Exception, limit: int = 500) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -1,0 +1,38 @@
+"""The outbox in admin: moderators see failed messages and send them again."""
+
+import pytest
+from django.urls import reverse
+
+from notifications.models import OutboxMessage
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def failed_message():
+    return OutboxMessage.objects.create(
+        event="order_placed", audience="buyer", channel="email", recipient="b@example.com", language="uk",
+        payload={"subject": "s", "text": "t", "html": "h"}, dedupe_key="k" * 64, status="failed", attempts=20,
+        last_error="ESP unavailable (503)")
+
+
+def test_moderators_see_failed_messages_and_retry_them(client, moderator, failed_message,
+                                                        django_capture_on_commit_callbacks):
+    client.force_login(moderator)
+    url = reverse("admin:notifications_outboxmessage_changelist")
+    page = client.get(url, {"status__exact": "failed"})
+    assert page.status_code == 200 and "b@example.com" in page.content.decode()
+    assert client.get(reverse("admin:notifications_outboxmessage_change", args=[failed_message.pk])).status_code == 200
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(url, {"action": "retry_now", "_selected_action": [failed_message.pk]})
+    assert response.status_code == 302
+    failed_message.refresh_from_db()
+    assert (failed_message.status, failed_message.attempts) == ("pending", 0)
+    assert len(callbacks) == 1  # delivery is kicked after the commit
+
+
+def test_other_staff_cannot_see_the_outbox(client, failed_message):
+    staff = make_user("clerk", is_staff=True)
+    client.force_login(staff)
+    assert client.get(reverse("admin:notifications_outboxmessage_changelist")).status_code == 403

@@ -1,0 +1,237 @@
+"""Events reach the right people once, in their language, and buyers never see seller notes."""
+
+import pytest
+from django.db import transaction
+
+from notifications import delivery
+from notifications.events import ROUTES, UnknownEvent
+from notifications.models import OutboxMessage
+from notifications.preferences import preferences_update
+from notifications.services import notify
+from orders.choices import CancelReason
+from orders.services import (
+    order_cancel,
+    order_cancel_by_buyer,
+    order_cancel_by_platform,
+    order_comment_add,
+    order_confirm,
+    order_open,
+    order_ship,
+    order_split,
+)
+from sellers.models import StoreMember
+from tests.conftest import VALID_TTN, ready_delivery
+from tests.notifications.fakes import counts
+
+pytestmark = pytest.mark.django_db
+
+SELLER_NOTE = "SELLER-ONLY-NOTE-4711"
+CANCEL_NOTE = "CANCEL-COMMENT-0815"
+
+
+def rows(**filters):
+    return list(OutboxMessage.objects.filter(**filters).order_by("pk"))
+
+
+def test_new_order_gives_one_email_to_the_owner_and_one_telegram_message(place_order, linked_store, channels, owner):
+    esp, telegram = channels
+    order = place_order()
+
+    assert delivery.drain().sent == 3
+    assert [m["To"] for m in esp.messages if "owner@example.com" in m["To"]] == ["owner@example.com"]
+    assert esp.to("manager@example.com") == []
+    assert len(esp.to("buyer@example.com")) == 1  # the buyer's confirmation
+    assert len(esp.messages) == 2
+    assert [m["chat_id"] for m in telegram.sent] == [777000111]
+    assert f"№{order.pk}" in telegram.sent[0]["text"] and f"/cabinet/orders/{order.pk}/" in telegram.sent[0]["text"]
+    assert telegram.sent[0]["parse_mode"] == "HTML"
+    store_mail = esp.to("owner@example.com")[0]
+    assert f"/cabinet/orders/{order.pk}/" in store_mail["TextBody"]
+    assert f"/cabinet/orders/{order.pk}/" in store_mail["HtmlBody"]
+    assert counts() == {"pending": 0, "sending": 0, "sent": 3, "failed": 0}
+    assert sorted(esp.accepted.values()) == [1, 1]
+
+
+def test_new_order_goes_to_the_stores_own_address_when_it_has_one(place_order, store, channels):
+    esp, telegram = channels
+    store.email = "orders@alpha.example"
+    store.save(update_fields=["email"])
+    place_order()
+    delivery.drain()
+    assert len(esp.to("orders@alpha.example")) == 1
+    assert esp.to("owner@example.com") == []
+    assert telegram.sent == []  # no chat linked
+
+
+def test_buyer_links_to_the_public_page_and_seller_links_to_the_cabinet(place_order, channels):
+    order = place_order()
+    buyer = rows(audience="buyer")[0]
+    assert f"/o/{order.public_token}/" in buyer.payload["text"]
+    assert "/cabinet/" not in buyer.payload["text"] + buyer.payload["html"]
+
+
+def test_a_buyer_message_never_contains_a_seller_comment(place_order, seller, channels):
+    esp, _ = channels
+    order = place_order()
+    order_comment_add(actor=seller, order=order, text=SELLER_NOTE)
+    order = order_open(actor=seller, order=order)
+    order = ready_delivery(order, seller)
+    order = order_confirm(actor=seller, order=order)
+    order = order_cancel(actor=seller, order=order, reason=CancelReason.OTHER, comment=CANCEL_NOTE)
+    delivery.drain()
+
+    buyer_rows = rows(audience="buyer")
+    assert [r.event for r in buyer_rows] == ["order_placed", "order_accepted", "order_confirmed", "order_cancelled"]
+    for message in esp.to("buyer@example.com"):
+        for part in ("Subject", "TextBody", "HtmlBody"):
+            assert SELLER_NOTE not in message[part]
+            assert CANCEL_NOTE not in message[part]
+    cancelled = buyer_rows[-1].payload
+    assert "Інші причини" in cancelled["text"] or "Other reasons" in cancelled["text"]
+    # The store cancelled itself: it is not told about its own cancellation.
+    assert rows(event="order_cancelled", audience="store") == []
+
+
+def test_a_buyer_cancellation_tells_the_store_and_its_members(place_order, store, channels):
+    order = place_order()
+    order_cancel_by_buyer(order=order, comment="changed my mind")
+    store_rows = rows(event="order_cancelled")
+    assert {(r.audience, r.recipient) for r in store_rows} == {
+        ("buyer", "buyer@example.com"),
+        ("store", "owner@example.com"),  # the store's address (the owner's), once
+        ("members", "manager@example.com"),
+    }
+    assert "changed my mind" in next(r for r in store_rows if r.audience == "store").payload["text"]
+
+
+def test_status_messages_for_the_buyer(place_order, seller, channels):
+    esp, _ = channels
+    order = place_order()
+    order = order_open(actor=seller, order=order)
+    order = ready_delivery(order, seller)
+    order = order_confirm(actor=seller, order=order)
+    order = order_ship(actor=seller, order=order, ttn=VALID_TTN)
+    delivery.drain()
+    shipped = [m for m in esp.to("buyer@example.com") if VALID_TTN in m["TextBody"]]
+    assert len(shipped) == 1
+
+
+def test_split_tells_the_buyer_about_both_orders(place_order, seller, channels):
+    order = place_order()
+    order = order_open(actor=seller, order=order)
+    item = order.items.first()
+    new = order_split(actor=seller, order=order, quantities={item.pk: 1})
+    message = rows(event="order_split")[0]
+    assert f"№{new.pk}" in message.payload["text"] and f"/o/{new.public_token}/" in message.payload["text"]
+
+
+def test_expiry_tells_buyer_store_members_and_moderators_once(place_order, moderator, channels):
+    order = place_order()
+    order = order_cancel_by_platform(order=order, reason=CancelReason.PROCESSING_TIME_EXPIRED)
+    # The sweep may also emit the expiry under its own name: still one set of messages.
+    assert notify("order_expired", order=order) == 0
+    expired = rows(event="order_expired")
+    assert {(r.audience, r.recipient) for r in expired} == {
+        ("buyer", "buyer@example.com"),
+        ("store", "owner@example.com"),
+        ("members", "manager@example.com"),
+        ("moderators", "mod@example.com"),
+    }
+    buyer = next(r for r in expired if r.audience == "buyer").payload["text"]
+    assert "/search?q=Phone+case+Charger" in buyer
+    assert rows(event="order_cancelled") == []
+
+
+def test_a_second_notify_of_the_same_occurrence_writes_nothing(place_order):
+    order = place_order()
+    before = OutboxMessage.objects.count()
+    assert notify("order_placed", order=order) == 0
+    assert OutboxMessage.objects.count() == before
+
+
+def test_reminders_go_to_the_store_contacts(place_order, linked_store, channels):
+    order = place_order()
+    notify("deadline_warning", order=order, deadline=order.created_at)
+    notify("deadline_excellent_passed", order=order)
+    notify("pickup_reminder", order=order)
+    for event in ("deadline_warning", "deadline_excellent_passed", "pickup_reminder"):
+        assert {(r.channel, r.recipient) for r in rows(event=event)} == {
+            ("email", "owner@example.com"), ("telegram", "777000111")}
+
+
+def test_offers_hidden_tells_the_owner_and_the_moderators(store, moderator, channels):
+    store.offers_hidden_reason = "3 or more orders expired within 30 days."
+    notify("store_offers_hidden", store=store)
+    assert {(r.audience, r.recipient) for r in rows(event="store_offers_hidden")} == {
+        ("owner", "owner@example.com"), ("moderators", "mod@example.com")}
+    assert "3 or more orders expired" in rows(audience="owner")[0].payload["text"]
+
+
+def test_preferences_switch_channels_off(place_order, linked_store, owner, manager, channels):
+    owner_member = StoreMember.objects.get(user=owner)
+    manager_member = StoreMember.objects.get(user=manager)
+    preferences_update(owner_member, {"new_orders": {"telegram": False}})
+    preferences_update(manager_member, {"cancellations": {"email": False}})
+    order = place_order()
+    assert {r.channel for r in rows(event="order_placed", audience="store")} == {"email"}
+    order_cancel_by_buyer(order=order)
+    assert rows(event="order_cancelled", audience="members") == []
+
+
+def test_messages_are_written_with_the_change_and_sent_only_after_commit(
+        place_order, channels, django_capture_on_commit_callbacks):
+    with pytest.raises(RuntimeError):
+        with transaction.atomic():
+            place_order()
+            raise RuntimeError("the change is rolled back")
+    assert OutboxMessage.objects.count() == 0
+    with django_capture_on_commit_callbacks() as callbacks:
+        place_order()
+    assert OutboxMessage.objects.count() == 2
+    assert len(callbacks) == 1  # the kick, after commit
+
+
+def test_unknown_events_are_refused():
+    with pytest.raises(UnknownEvent):
+        notify("order_teleported")
+
+
+def test_every_route_has_its_templates():
+    from django.template.loader import get_template
+
+    for route in ROUTES:
+        get_template(f"notifications/{route.template}.subject.txt")
+        get_template(f"notifications/{route.template}.txt")
+        if "email" in route.channels:
+            get_template(f"notifications/{route.template}.html")
+
+
+@pytest.mark.parametrize("language,subject", [
+    ("uk", "Ваше замовлення №{n} оформлено"),
+    ("ru", "Ваш заказ №{n} оформлен"),
+    ("en", "Your order #{n} is placed"),
+])
+def test_the_buyer_reads_their_language(place_order, language, subject):
+    order = place_order(buyer_language=language)
+    assert rows(audience="buyer")[0].payload["subject"] == subject.format(n=order.pk)
+
+
+def test_members_read_their_own_language_and_the_store_its_own(place_order, store, manager, channels):
+    store.email, store.language = "orders@alpha.example", "ru"
+    store.save(update_fields=["email", "language"])
+    StoreMember.objects.filter(user=manager).update(language="en")
+    order = place_order()
+    order_cancel_by_buyer(order=order)
+    by_recipient = {r.recipient: r for r in rows(event="order_cancelled")}
+    assert by_recipient["orders@alpha.example"].payload["subject"].startswith("Заказ №")
+    assert by_recipient["manager@example.com"].payload["subject"].startswith("Order #")
+    assert by_recipient["owner@example.com"].payload["subject"].startswith("Замовлення №")
+
+
+def test_one_delivery_kick_per_transaction(place_order, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        with transaction.atomic():
+            for _ in range(3):
+                place_order()
+    assert OutboxMessage.objects.count() == 6
+    assert len(callbacks) == 1
