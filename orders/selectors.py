@@ -14,7 +14,7 @@ from .models import CallAttempt, Order, OrderComment, OrderItem
 
 # Order fields whose changes the timeline shows (bookkeeping columns are left out).
 _HIDDEN_FIELDS = {
-    "id", "status_changed_at", "created_at", "store", "items_total", "split_from",
+    "id", "status_changed_at", "created_at", "store", "items_total", "split_from", "public_token",
     "excellent_deadline", "acceptable_deadline", "next_check_at", "reminders_sent",
 }
 

@@ -1,0 +1,233 @@
+"""Orders in Django admin: for moderators to look, never to write.
+
+Every write to an order goes through `orders.services` (status machine, stock, history,
+notifications), so the admin grants no add, change or delete on orders, their items,
+seller comments or call attempts — not even to superusers — and refuses the history
+"revert" form. The order list stays fast on a million rows: ordered by the primary key,
+no full COUNT(*) (EstimatedCountPaginator, no full result count, no facets) and a search
+that uses the indexes for numbers, phones and tracking numbers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import Q
+from django.http import HttpResponseNotAllowed
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from marketplace import phones
+from marketplace.paginators import EstimatedCountPaginator
+
+from .choices import CancelReason
+from .deadlines import Reminder
+from .models import CallAttempt, Order, OrderComment, OrderItem
+from .selectors import action_label, order_timeline
+
+_SEARCH_SEPARATORS = re.compile(r"[\s()\-#№]")
+_MAX_BIGINT = 2**63 - 1
+
+
+def order_search_q(term: str) -> Q:
+    """What a moderator types: an order number, a phone in any usual form, a TTN, an e-mail
+    or a part of the buyer's name. Numbers, phones and TTNs are exact (indexed) matches."""
+    term = term.strip()
+    compact = _SEARCH_SEPARATORS.sub("", term)
+    digits = compact.removeprefix("+")
+    if digits.isdigit():
+        query = Q(ttn=digits)
+        if int(digits) <= _MAX_BIGINT:
+            query |= Q(pk=int(digits))
+        if phones.is_valid(compact):
+            query |= Q(buyer_phone=phones.normalize(compact))
+        return query
+    if "@" in term:
+        return Q(buyer_email__iexact=term)
+    return Q(buyer_name__icontains=term)
+
+
+class ReadOnlyAdminMixin:
+    """Looking only: no add, change or delete for anybody."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OrderItemInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = OrderItem
+    fields = ["title", "sku", "offer", "price", "quantity", "line_total"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("offer")
+
+    @admin.display(description=_("sum"))
+    def line_total(self, item):
+        return item.line_total
+
+
+class SortableOnlyChangeList(ChangeList):
+    """Honours `sortable_by` also for a hand-written `?o=` (Django only hides the links)."""
+
+    def get_ordering_field(self, field_name):
+        if self.sortable_by is not None and field_name not in self.sortable_by:
+            return None
+        return super().get_ordering_field(field_name)
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ["number", "store", "status", "buyer", "total", "created_at", "delivery_method"]
+    list_display_links = ["number"]
+    list_filter = ["status", "store", "delivery_method"]
+    list_select_related = ["store"]
+    list_per_page = 50
+    # Newest number first: the primary-key index serves it, filtered or not, without a sort.
+    # Other columns are not sortable: on a million rows each would be a full sort.
+    ordering = ["-id"]
+    sortable_by = ["number"]
+    search_fields = ["buyer_name"]  # the box; the real lookups are in get_search_results
+    search_help_text = _("Order number, buyer's phone, tracking number (TTN), e-mail or part of the buyer's name.")
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    actions = None
+    inlines = [OrderItemInline]
+    fieldsets = [
+        (None, {"fields": ["store", "status", "created_at", "status_changed_at", "split_from", "split_orders"]}),
+        (_("Buyer"), {"fields": ["buyer_name", "buyer_phone_checked", "buyer_email", "buyer_language"]}),
+        (_("Delivery"), {"fields": ["delivery_method", "delivery_branch", "delivery_address", "delivery_cost",
+                                    "ship_by", "ttn", "courier_phone", "courier_visit_at"]}),
+        (_("Payment"), {"fields": ["payment_method", "items_total", "total"]}),
+        (_("Cancellation"), {"fields": ["cancel_reason", "cancel_comment", "cancelled_by"]}),
+        (_("Deadlines"), {"fields": ["excellent_deadline", "acceptable_deadline", "next_check_at", "reminders"]}),
+    ]
+
+    def get_changelist(self, request, **kwargs):
+        return SortableOnlyChangeList
+
+    def get_readonly_fields(self, request, obj=None):
+        # Everything, also where Django would render a form (the history version view).
+        return [name for _title, options in self.get_fieldsets(request, obj) for name in options["fields"]]
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(order_search_q(search_term)), False
+
+    @admin.display(description=_("number"), ordering="id")
+    def number(self, order):
+        return f"#{order.pk}"
+
+    @admin.display(description=_("buyer"))
+    def buyer(self, order):
+        return format_html("{}<br><small>{}</small>", order.buyer_name, phones.pretty(order.buyer_phone))
+
+    @admin.display(description=_("buyer's phone"))
+    def buyer_phone_checked(self, order):
+        operator = phones.ukrainian_operator(order.buyer_phone)
+        note = operator or _("not a number of a Ukrainian operator")
+        return format_html("{} <small>({})</small>", phones.pretty(order.buyer_phone), note)
+
+    @admin.display(description=_("split into"))
+    def split_orders(self, order):
+        children = list(order.split_children.order_by("id").only("id"))
+        if not children:
+            return "—"
+        return format_html_join(
+            ", ", '<a href="{}">#{}</a>',
+            ((reverse("admin:orders_order_change", args=[child.pk]), child.pk) for child in children),
+        )
+
+    @admin.display(description=_("reminders sent"))
+    def reminders(self, order):
+        sent = [reminder.name.replace("_", " ").lower() for reminder in Reminder if reminder in Reminder(
+            order.reminders_sent)]
+        return ", ".join(sent) or "—"
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["timeline"] = timeline_rows(obj)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history's version page saves the old version on POST ("revert"): that would
+        # write an order behind the services' back, so only looking is allowed.
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def timeline_rows(order: Order) -> list[dict]:
+    """`order_timeline` as rows for the change page (templates/admin/orders/order/change_form.html)."""
+    rows = []
+    for entry in order_timeline(order):
+        if entry.kind == "comment":
+            what = _("Seller comment")
+        elif entry.kind == "call":
+            what = _("Call to the buyer: %(outcome)s") % {"outcome": entry.action}
+        else:
+            what = action_label(entry.action) if entry.action else _("Changed")
+        text = entry.text
+        if entry.kind == "action" and text in CancelReason.values:
+            text = CancelReason(text).label
+        rows.append({"at": entry.at, "actor": entry.actor, "what": what, "changes": entry.changes, "text": text,
+                     "seller_only": entry.seller_only})
+    return rows
+
+
+@admin.register(OrderComment)
+class OrderCommentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["order", "author", "created_at", "short_text"]
+    list_select_related = ["order", "author"]
+    search_fields = ["=order__id"]
+    ordering = ["-id"]
+    fields = ["order", "author", "created_at", "text"]
+    readonly_fields = fields
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    actions = None
+
+    @admin.display(description=_("comment"))
+    def short_text(self, comment):
+        return comment.text if len(comment.text) <= 80 else comment.text[:79] + "…"
+
+    def get_search_results(self, request, queryset, search_term):
+        digits = _SEARCH_SEPARATORS.sub("", search_term)
+        if not digits:
+            return queryset, False
+        if not digits.isdigit() or int(digits) > _MAX_BIGINT:
+            return queryset.none(), False
+        return queryset.filter(order_id=int(digits)), False
+
+
+@admin.register(CallAttempt)
+class CallAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["order", "caller", "called_at", "outcome", "note"]
+    list_filter = ["outcome"]
+    list_select_related = ["order", "caller"]
+    search_fields = ["=order__id"]
+    ordering = ["-id"]
+    fields = ["order", "caller", "called_at", "outcome", "note"]
+    readonly_fields = fields
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    actions = None
+    get_search_results = OrderCommentAdmin.get_search_results
