@@ -65,10 +65,6 @@ def setup_environment(esp_url: str) -> None:
     from tests.servers import start_postgres
 
     url = start_postgres()
-    import psycopg
-
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute("CREATE DATABASE marketplace")
     os.environ.update({
         "DATABASE_URL": url, "DEBUG": "1", "VAR_DIR": tempfile.mkdtemp(prefix="mp-bench-var-"),
         "CELERY_BROKER_URL": "memory://", "ANYMAIL_ESP": "postmark", "ANYMAIL_API_KEY": ESP_TOKEN,

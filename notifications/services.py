@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import events, recipients, rendering
-from .models import OutboxMessage
+from .models import Audience, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -45,33 +45,56 @@ def dedupe_key(occurrence: str, recipient: recipients.Recipient) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def notify(event: str, *, order=None, store=None, related=None, occurrence=None, **params) -> int:
-    """Write the outbox rows of one occurrence of `event`; returns how many were new.
+class _Shared:
+    """What several occurrences can share: store audiences, the moderators, renders."""
 
-    `order`, `store`, `related` and `params` feed the recipients and the templates; `occurrence`
-    (optional) tells apart two occurrences that would otherwise look the same."""
+    def __init__(self):
+        self.audiences: dict[int, recipients.StoreAudience] = {}
+        self.moderators: list | None = None
+
+    def audience(self, store):
+        if store is None:
+            return None
+        if store.pk not in self.audiences:
+            self.audiences[store.pk] = recipients.StoreAudience(store)
+        return self.audiences[store.pk]
+
+
+def _rows(event: str, *, order, store, related, occurrence, params: dict, shared: _Shared) -> dict[str, OutboxMessage]:
     event = events.canonical(event, order)
-    routes = events.routes_for(event)
     if store is None and order is not None:
         store = order.store
     key_base = _occurrence(event, order=order, store=store, related=related, params=params, explicit=occurrence)
-    store_audience = recipients.StoreAudience(store) if store is not None else None
+    store_audience = shared.audience(store)
     rows: dict[str, OutboxMessage] = {}
+    renders: dict[tuple, dict] = {}  # one occurrence renders each (template, language, side, channel) once
     now = timezone.now()
-    for route in routes:
+    for route in events.routes_for(event):
         if route.when is not None and not route.when(order=order, store=store, related=related, params=params):
             continue
-        for recipient in recipients.resolve(route, order=order, store_audience=store_audience, params=params):
+        if route.audience == Audience.MODERATORS:
+            if shared.moderators is None:
+                shared.moderators = recipients.moderators()
+            found = shared.moderators
+        else:
+            found = recipients.resolve(route, order=order, store_audience=store_audience, params=params)
+        for recipient in found:
             key = dedupe_key(key_base, recipient)
             if key in rows:
                 continue
-            payload = rendering.render(route.template, recipient, order=order, store=store, related=related,
-                                       params=params)
+            render_key = (route.template, recipient.language, recipient.audience == Audience.BUYER, recipient.channel)
+            if render_key not in renders:
+                renders[render_key] = rendering.render(route.template, recipient, order=order, store=store,
+                                                       related=related, params=params)
             rows[key] = OutboxMessage(
                 event=event, audience=str(recipient.audience), channel=str(recipient.channel),
-                recipient=recipient.address, language=recipient.language, payload=payload, dedupe_key=key,
-                order=order, store=store, created_at=now, next_attempt_at=now,
+                recipient=recipient.address, language=recipient.language, payload=renders[render_key],
+                dedupe_key=key, order=order, store=store, created_at=now, next_attempt_at=now,
             )
+    return rows
+
+
+def _write(rows: dict[str, OutboxMessage]) -> int:
     if not rows:
         return 0
     with transaction.atomic():
@@ -81,6 +104,26 @@ def notify(event: str, *, order=None, store=None, related=None, occurrence=None,
         if new:
             kick_after_commit()
     return len(new)
+
+
+def notify(event: str, *, order=None, store=None, related=None, occurrence=None, **params) -> int:
+    """Write the outbox rows of one occurrence of `event`; returns how many were new.
+
+    `order`, `store`, `related` and `params` feed the recipients and the templates; `occurrence`
+    (optional) tells apart two occurrences that would otherwise look the same."""
+    return _write(_rows(event, order=order, store=store, related=related, occurrence=occurrence, params=params,
+                        shared=_Shared()))
+
+
+def notify_many(event: str, orders, **params) -> int:
+    """notify() for one event of many orders at once (the sweep): store audiences and the
+    moderators are read once, and all rows go in with one look-up and one insert. Prefetch the
+    orders' `store` and `items` to keep it at a fixed number of queries."""
+    shared = _Shared()
+    rows: dict[str, OutboxMessage] = {}
+    for order in orders:
+        rows.update(_rows(event, order=order, store=None, related=None, occurrence=None, params=params, shared=shared))
+    return _write(rows)
 
 
 def kick_after_commit() -> None:

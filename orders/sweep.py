@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from marketplace.actors import Actor, ActorKind
 from marketplace.calendar import Platform, platform
 from marketplace.models import ProcessingPolicy
-from notifications.services import notify
+from notifications.services import notify, notify_many
 from sellers.fees import build_charge
 from sellers.models import FeeCharge, Offer, Store
 
@@ -53,7 +54,7 @@ class SweepResult:
 
 
 def _due(now: datetime):
-    return (Order.objects.select_for_update(skip_locked=True, of=("self",))
+    return (Order.objects.select_for_update(skip_locked=True, of=("self",)).select_related("store")
             .filter(status__in=OPEN_STATUSES, next_check_at__lte=now).order_by("next_check_at"))
 
 
@@ -124,8 +125,8 @@ def _expire(by_reason: dict[str, list[Order]], now: datetime, p: Platform, resul
                                       custom_historical_attrs={"actor_kind": ActorKind.PLATFORM, "action": "expire"})
     _return_stock(orders, actor)
     FeeCharge.objects.bulk_create([build_charge(o, FeeCharge.Kind.EXPIRED, p.fee_percent) for o in orders])
-    for order in orders:
-        notify("order_expired", order=order)
+    prefetch_related_objects(orders, "items")
+    notify_many("order_expired", orders)
     result.expired += len(orders)
     _restrict_stores({o.store_id for o in orders}, now, p, result)
 

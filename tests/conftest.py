@@ -15,6 +15,13 @@ from orders.services import Line, order_place
 from sellers.models import Offer, Store, StoreMember
 
 _seq = itertools.count(1)
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Hashing real passwords costs ~0.4 s per user; tests need the check, not the strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 VALID_PHONE = "+380501234567"  # Vodafone Ukraine
 VALID_TTN = "20450000000001"
 

@@ -74,6 +74,7 @@ def start_postgres() -> str:
         shutil.rmtree(root, ignore_errors=True)
 
     atexit.register(stop)
+    _run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "marketplace"], "createdb")
     return f"postgres://postgres@127.0.0.1:{port}/marketplace"
 
 

@@ -12,7 +12,10 @@ from marketplace.actors import Actor, ActorKind
 from marketplace.errors import NotAllowed, RuleViolation
 from notifications.services import notify
 
-from ..choices import BEFORE_SHIPMENT, OPEN_STATUSES, SELLER_REASONS, CancelReason, Status
+from sellers.fees import fee_charge
+from sellers.models import FeeCharge
+
+from ..choices import EXPIRY_REASONS, BEFORE_SHIPMENT, OPEN_STATUSES, SELLER_REASONS, CancelReason, Status
 from ..history import stamp
 from ..models import Order
 from .base import atomic, check_actor, lock_order, status_label, transition_and_save
@@ -21,6 +24,12 @@ from .lifecycle import lock_offers, release
 MIN_CALL_ATTEMPTS = 2
 MIN_CALL_SPREAD = timedelta(minutes=15)
 PICKUP_ONLY_REASONS = (CancelReason.BUYER_CHANGED_MIND, CancelReason.BUYER_NOT_PICKED_UP)
+# Platform reasons: who cancels and from which statuses (SPEC §4, §8).
+PLATFORM_REASONS = {
+    CancelReason.PROCESSING_TIME_EXPIRED: (ActorKind.PLATFORM, (Status.NEW, Status.ACCEPTED)),
+    CancelReason.SHIPPING_TIME_EXPIRED: (ActorKind.PLATFORM, (Status.CONFIRMED, Status.AWAITING_SHIPMENT)),
+    CancelReason.BUYER_CHANGED_MIND: (ActorKind.CARRIER, (Status.IN_DELIVERY,)),
+}
 # Reasons where the buyer did not cause the cancellation: the buyer is told at once.
 BUYER_TOLD_AT_ONCE = (CancelReason.OUT_OF_STOCK, CancelReason.OTHER)
 
@@ -135,20 +144,24 @@ def order_cancel_by_buyer(*, order: Order, comment: str = "") -> Order:
 
 def order_cancel_by_platform(*, order: Order, reason: str, expected_status: str | None = None) -> Order:
     """The platform cancels: a deadline expired or the carrier reported a refusal."""
-    allowed = {
-        CancelReason.PROCESSING_TIME_EXPIRED: ActorKind.PLATFORM,
-        CancelReason.SHIPPING_TIME_EXPIRED: ActorKind.PLATFORM,
-        CancelReason.BUYER_CHANGED_MIND: ActorKind.CARRIER,
-    }
-    if reason not in allowed:
+    if reason not in PLATFORM_REASONS:
         raise NotAllowed(_("The platform does not cancel for this reason."))
-    actor = Actor(allowed[reason])
+    actor_kind, statuses = PLATFORM_REASONS[reason]
+    actor = Actor(actor_kind)
     with atomic():
         order = lock_order(order)
         if expected_status is not None and order.status != expected_status:
             raise RuleViolation(_("The order changed meanwhile; nothing to do."), code="stale")
-        if reason == CancelReason.BUYER_CHANGED_MIND and order.status != Status.IN_DELIVERY:
-            raise RuleViolation(_("Only a parcel in delivery can be refused."), code="reason_status")
+        if order.status not in statuses:
+            # Each deadline belongs to its statuses (SPEC §4): an order that moved on meanwhile
+            # (e.g. confirmed while the `new`/`accepted` deadline expired) is not cancelled for it.
+            raise RuleViolation(
+                _("“%(reason)s” does not apply to an order in status “%(status)s”.")
+                % {"reason": CancelReason(reason).label, "status": status_label(order.status)},
+                code="reason_status",
+            )
         _cancel(order, actor, reason, "", {})
+        if reason in EXPIRY_REASONS:
+            fee_charge(order, FeeCharge.Kind.EXPIRED)  # charged as if completed (SPEC §4)
         notify("order_cancelled", order=order)
     return order

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from marketplace.actors import Actor, ActorKind
 from marketplace.errors import RuleViolation
 
+from .. import rules
 from ..choices import BEFORE_SHIPMENT, DeliveryMethod, PaymentMethod, Status
 from ..history import stamp
 from ..models import Order, OrderItem
@@ -17,6 +18,7 @@ from .base import atomic, check_actor, lock_order, recompute_totals, save_order,
 from .lifecycle import lock_offers, release, reserve
 
 SELLER = (ActorKind.SELLER,)
+CONFIRMED_KEEPS = (rules.has_delivery_method, rules.has_destination, rules.has_delivery_cost, rules.has_ship_by)
 
 
 def _window_items(order: Order) -> None:
@@ -65,6 +67,11 @@ def order_update_delivery(
         order.delivery_address = address.strip() if method != DeliveryMethod.PICKUP else ""
         order.delivery_cost = cost
         order.ship_by = ship_by
+        if order.status in (Status.CONFIRMED, Status.AWAITING_SHIPMENT):
+            # A confirmed order keeps what confirming it required (SPEC §2).
+            unmet = [str(rule.message) for rule in CONFIRMED_KEEPS if not rule(order)]
+            if unmet:
+                raise RuleViolation(" ".join(unmet), code="condition")
         recompute_totals(order)
         save_order(order, actor, "edit_delivery")
     return order

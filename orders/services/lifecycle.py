@@ -11,9 +11,10 @@ from marketplace.actors import Actor, ActorKind
 from marketplace.errors import RuleViolation
 from marketplace import phones
 from notifications.services import notify
-from sellers.models import Offer, Store
+from sellers.fees import fee_charge
+from sellers.models import FeeCharge, Offer, Store
 
-from ..choices import DeliveryMethod, PaymentMethod, Status
+from ..choices import CARRIER_METHODS, DeliveryMethod, PaymentMethod, Status
 from ..history import stamp
 from ..models import Order, OrderItem
 from ..rules import valid_ttn
@@ -113,7 +114,10 @@ def order_place(
 
 def order_open(*, actor: Actor, order: Order) -> Order:
     """A store member opens the order page: `new` becomes `accepted` (seed 000, step 1)."""
-    if actor.kind != ActorKind.SELLER or order.status != Status.NEW:
+    if actor.kind != ActorKind.SELLER:
+        return order
+    if order.status != Status.NEW:
+        check_actor(actor, order, allowed=SELLER)  # a non-member is refused whatever the status
         return order
     with atomic():
         order = lock_order(order)
@@ -157,7 +161,7 @@ def order_ship(*, actor: Actor, order: Order, ttn: str = "", courier_phone: str 
                 order.courier_phone = phones.normalize(courier_phone)
             if courier_visit_at is not None:
                 order.courier_visit_at = courier_visit_at
-        elif ttn:
+        elif ttn and order.delivery_method in CARRIER_METHODS:  # a pickup order is refused for what it is
             ttn = ttn.strip().replace(" ", "")
             if not valid_ttn(order.delivery_method, ttn):
                 raise RuleViolation(
@@ -186,6 +190,7 @@ def order_mark_received(*, actor: Actor, order: Order) -> Order:
         order = lock_order(order)
         check_actor(actor, order, allowed=SELLER)
         transition_and_save(order, "mark_received", actor)
+        fee_charge(order, FeeCharge.Kind.RECEIVED)
         notify("order_received", order=order)
     return order
 
@@ -196,6 +201,7 @@ def order_hand_over(*, order: Order) -> Order:
     with atomic():
         order = lock_order(order)
         transition_and_save(order, "hand_over", actor)
+        fee_charge(order, FeeCharge.Kind.RECEIVED)
         notify("order_received", order=order)
     return order
 

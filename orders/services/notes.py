@@ -31,6 +31,8 @@ def order_call_log(*, actor: Actor, order: Order, outcome: str, note: str = "", 
     called_at = called_at or timezone.now()
     if called_at > timezone.now():
         raise RuleViolation(_("A call cannot be logged in the future."))
+    if called_at < order.created_at:
+        raise RuleViolation(_("A call cannot be logged before the order was placed."))
     check_actor(actor, order, allowed=(ActorKind.SELLER,))
     if order.is_terminal:
         raise RuleViolation(_("The order is closed; calls are no longer logged."))
