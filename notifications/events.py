@@ -56,9 +56,10 @@ ROUTES: tuple[Route, ...] = (
     Route("deadline_warning", Audience.STORE, "deadline_warning", EventGroup.REMINDERS, BOTH),
     Route("pickup_reminder", Audience.STORE, "pickup_reminder", EventGroup.REMINDERS, BOTH),
     Route("order_expired", Audience.BUYER, "order_expired_buyer"),
-    Route("order_expired", Audience.STORE, "order_expired_store", EventGroup.CANCELLATIONS, BOTH),
-    Route("order_expired", Audience.MEMBERS, "order_expired_store", EventGroup.CANCELLATIONS),
-    Route("order_expired", Audience.MODERATORS, "order_expired_moderators"),
+    # Expiries come in batches from the sweep: the store and the moderators get one list each.
+    Route("orders_expired", Audience.STORE, "orders_expired_store", EventGroup.CANCELLATIONS, BOTH),
+    Route("orders_expired", Audience.MEMBERS, "orders_expired_store", EventGroup.CANCELLATIONS),
+    Route("orders_expired_platform", Audience.MODERATORS, "orders_expired_moderators"),
     Route("store_offers_hidden", Audience.OWNER, "store_offers_hidden", EventGroup.ACCOUNT, BOTH),
     Route("store_offers_hidden", Audience.MODERATORS, "store_offers_hidden_moderators"),
     Route("telegram_linked", Audience.STORE, "telegram_linked", EventGroup.ACCOUNT, TELEGRAM),

@@ -86,6 +86,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
             # The cabinet lists a store's open orders by deadline.
             models.Index(fields=["store", "acceptable_deadline"], name="order_store_deadline",
                          condition=Q(status__in=OPEN_STATUSES)),
+            # The cabinet's per-status tabs and its "all" tab, in the list's order.
+            models.Index(fields=["store", "status", "acceptable_deadline", "-created_at", "-id"],
+                         name="order_store_status_deadline"),
+            models.Index(fields=["store", "acceptable_deadline", "-created_at", "-id"], name="order_store_deadline_all"),
         ]
         constraints = [
             models.CheckConstraint(

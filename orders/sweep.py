@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from marketplace.actors import Actor, ActorKind
 from marketplace.calendar import Platform, platform
 from marketplace.models import ProcessingPolicy
-from notifications.services import notify, notify_many
+from notifications.services import notify, notify_expired
 from sellers.fees import build_charge
 from sellers.models import FeeCharge, Offer, Store
 
@@ -126,7 +126,7 @@ def _expire(by_reason: dict[str, list[Order]], now: datetime, p: Platform, resul
     _return_stock(orders, actor)
     FeeCharge.objects.bulk_create([build_charge(o, FeeCharge.Kind.EXPIRED, p.fee_percent) for o in orders])
     prefetch_related_objects(orders, "items")
-    notify_many("order_expired", orders)
+    notify_expired(orders)
     result.expired += len(orders)
     _restrict_stores({o.store_id for o in orders}, now, p, result)
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from marketplace import phones
 from marketplace.actors import Actor, ActorKind
 from marketplace.errors import NotAllowed, RuleViolation
-from notifications.services import notify
+from notifications.services import notify, notify_expired
 
 from sellers.fees import fee_charge
 from sellers.models import FeeCharge
@@ -163,5 +163,7 @@ def order_cancel_by_platform(*, order: Order, reason: str, expected_status: str 
         _cancel(order, actor, reason, "", {})
         if reason in EXPIRY_REASONS:
             fee_charge(order, FeeCharge.Kind.EXPIRED)  # charged as if completed (SPEC §4)
-        notify("order_cancelled", order=order)
+            notify_expired([order])
+        else:
+            notify("order_cancelled", order=order)
     return order

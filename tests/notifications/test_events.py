@@ -128,18 +128,31 @@ def test_split_tells_the_buyer_about_both_orders(place_order, seller, channels):
 def test_expiry_tells_buyer_store_members_and_moderators_once(place_order, moderator, channels):
     order = place_order()
     order = order_cancel_by_platform(order=order, reason=CancelReason.PROCESSING_TIME_EXPIRED)
-    # The sweep may also emit the expiry under its own name: still one set of messages.
+    # The sweep may also emit the expiry under the buyer's event name: still one message.
     assert notify("order_expired", order=order) == 0
-    expired = rows(event="order_expired")
-    assert {(r.audience, r.recipient) for r in expired} == {
-        ("buyer", "buyer@example.com"),
-        ("store", "owner@example.com"),
-        ("members", "manager@example.com"),
-        ("moderators", "mod@example.com"),
-    }
-    buyer = next(r for r in expired if r.audience == "buyer").payload["text"]
+    assert {(r.audience, r.recipient) for r in rows(event="order_expired")} == {("buyer", "buyer@example.com")}
+    assert {(r.audience, r.recipient) for r in rows(event="orders_expired")} == {
+        ("store", "owner@example.com"), ("members", "manager@example.com")}
+    assert {(r.audience, r.recipient) for r in rows(event="orders_expired_platform")} == {
+        ("moderators", "mod@example.com")}
+    buyer = rows(event="order_expired")[0].payload["text"]
     assert "/search?q=Phone+case+Charger" in buyer
+    store = rows(event="orders_expired", audience="store")[0].payload["text"]
+    assert f"#{order.pk}" in store and f"/cabinet/orders/{order.pk}/" in store
     assert rows(event="order_cancelled") == []
+
+
+def test_a_sweep_batch_of_expiries_gives_one_list_per_store_and_one_to_moderators(place_order, moderator, channels):
+    from orders.sweep import sweep
+    from tests.orders.deadline_support import entered_at, kyiv
+
+    orders = [entered_at(place_order(), kyiv(2026, 11, 24, 18, 0)) for _ in range(3)]
+    assert sweep(now=kyiv(2026, 11, 25, 10, 0)).expired == 3
+    assert len(rows(event="order_expired")) == 3  # one per buyer
+    (store_list,) = rows(event="orders_expired", audience="store")
+    (moderators_list,) = rows(event="orders_expired_platform")
+    for order in orders:
+        assert f"#{order.pk}" in store_list.payload["text"] and f"#{order.pk}" in moderators_list.payload["text"]
 
 
 def test_a_second_notify_of_the_same_occurrence_writes_nothing(place_order):

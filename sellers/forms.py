@@ -1,0 +1,308 @@
+"""Forms of the seller cabinet: they parse input; the services decide and change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from marketplace import phones
+from notifications.models import Channel, EventGroup
+from notifications.preferences import MANDATORY
+from orders.choices import CancelReason, DeliveryMethod, PaymentMethod
+from orders.models import CallAttempt, Order
+from orders.services.notes import MAX_COMMENT
+
+from .models import Offer
+from .selectors import seller_cancel_reasons
+from .services import MAX_STOCK
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class OrderForm(forms.Form):
+    """A form about one order; `order` gives the choices and initial values."""
+
+    def __init__(self, *args, order: Order, **kwargs):
+        self.order = order
+        super().__init__(*args, **kwargs)
+
+
+# --- list ----------------------------------------------------------------------------------
+
+
+class OrderFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100, widget=forms.TextInput(
+        attrs={"type": "search", "placeholder": _("Number, phone, name or TTN"), "autocomplete": "off"}))
+    overdue = forms.BooleanField(label=_("Overdue"), required=False)
+    due_soon = forms.BooleanField(label=_("Due within an hour"), required=False)
+    delivery = forms.ChoiceField(label=_("Delivery"), required=False,
+                                 choices=[("", _("Any delivery")), *DeliveryMethod.choices])
+
+
+# --- status actions ------------------------------------------------------------------------
+
+
+class ConfirmForm(OrderForm):
+    pass
+
+
+class ReadyForPickupForm(OrderForm):
+    pass
+
+
+class MarkReceivedForm(OrderForm):
+    pass
+
+
+class PackForm(OrderForm):
+    ship_by = forms.DateField(label=_("Ship by"), required=False, widget=DateInput,
+                              help_text=_("You may change the ship-by date agreed with the buyer."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ship_by"].initial = self.order.ship_by
+
+
+class ShipForm(OrderForm):
+    """A carrier parcel needs its TTN; the store's courier needs a phone and a visit time."""
+
+    ttn = forms.CharField(label=_("Tracking number (TTN)"), required=False, max_length=32,
+                          widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    courier_phone = forms.CharField(label=_("Courier's phone"), required=False, max_length=32,
+                                    widget=forms.TextInput(attrs={"type": "tel"}))
+    courier_visit_at = forms.DateTimeField(label=_("Courier's visit"), required=False, widget=DateTimeInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.order.delivery_method == DeliveryMethod.COURIER:
+            del self.fields["ttn"]
+            self.fields["courier_phone"].required = True
+            self.fields["courier_visit_at"].required = True
+            self.fields["courier_phone"].initial = self.order.courier_phone
+            self.fields["courier_visit_at"].initial = self.order.courier_visit_at
+        else:
+            del self.fields["courier_phone"], self.fields["courier_visit_at"]
+            self.fields["ttn"].required = True
+            self.fields["ttn"].initial = self.order.ttn
+
+    def clean_courier_phone(self):
+        value = self.cleaned_data["courier_phone"].strip()
+        if value and not phones.is_valid(value):
+            raise forms.ValidationError(_("Enter a valid phone number."))
+        return value
+
+    def clean_courier_visit_at(self):
+        value = self.cleaned_data["courier_visit_at"]
+        if value and value < timezone.now() - timedelta(days=1):
+            raise forms.ValidationError(_("The visit time is in the past."))
+        return value
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        if "ttn" in self.fields:
+            return {"ttn": data["ttn"]}
+        return {"courier_phone": data["courier_phone"], "courier_visit_at": data["courier_visit_at"]}
+
+
+class CancelForm(OrderForm):
+    """The reason and its rule's input: a comment, or the real stock of each ordered offer."""
+
+    reason = forms.ChoiceField(label=_("Reason"))
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 2}),
+                              help_text=_("Required for “other reasons”; shown in the order's history."))
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [("", _("Choose a reason")), *seller_cancel_reasons(self.order)]
+        self.stock_offers = []
+        seen = set()
+        for item in items:
+            if item.offer_id in seen:
+                continue
+            seen.add(item.offer_id)
+            name = f"stock_{item.offer_id}"
+            self.fields[name] = forms.IntegerField(
+                label=_("Real stock of “%(title)s”") % {"title": item.title}, required=False, min_value=0,
+                max_value=MAX_STOCK, widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            )
+            self.stock_offers.append((item.offer_id, name))
+
+    def stock_fields(self):
+        return [self[name] for _offer_id, name in self.stock_offers]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == CancelReason.OUT_OF_STOCK and not self.stock():
+            raise forms.ValidationError(_("Enter the real stock of the missing item."))
+        if data.get("reason") == CancelReason.OTHER and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Explain the reason in a comment."))
+        return data
+
+    def stock(self) -> dict[int, int]:
+        data = self.cleaned_data
+        return {offer_id: data[name] for offer_id, name in self.stock_offers if data.get(name) is not None}
+
+
+# --- edits ---------------------------------------------------------------------------------
+
+
+class DeliveryForm(OrderForm):
+    method = forms.ChoiceField(label=_("Delivery method"), choices=[("", "—"), *DeliveryMethod.choices],
+                               required=False)
+    branch = forms.CharField(label=_("Carrier branch"), required=False, max_length=200)
+    address = forms.CharField(label=_("Address"), required=False, max_length=300)
+    cost = forms.DecimalField(label=_("Delivery cost, ₴"), required=False, min_value=0, max_digits=10,
+                              decimal_places=2, help_text=_("0 for free delivery."))
+    ship_by = forms.DateField(label=_("Ship by"), required=False, widget=DateInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        order = self.order
+        self.initial.update(method=order.delivery_method, branch=order.delivery_branch,
+                            address=order.delivery_address, cost=order.delivery_cost, ship_by=order.ship_by)
+
+
+class PaymentForm(OrderForm):
+    method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["method"] = self.order.payment_method
+
+
+class ItemsForm(OrderForm):
+    """A quantity per item (0 removes it)."""
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = items
+        for item in items:
+            self.fields[f"qty_{item.pk}"] = forms.IntegerField(
+                label=item.title, min_value=0, max_value=MAX_STOCK, initial=item.quantity, required=False,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "qty"}),
+            )
+
+    def rows(self):
+        return [(item, self[f"qty_{item.pk}"]) for item in self.items]
+
+    def quantities(self) -> dict[int, int]:
+        """The quantities given (an empty box leaves its item as it is)."""
+        data = self.cleaned_data
+        return {item.pk: data[f"qty_{item.pk}"] for item in self.items if data.get(f"qty_{item.pk}") is not None}
+
+
+class AddItemForm(OrderForm):
+    """An offer of the store by its SKU (a store may have thousands of offers)."""
+
+    sku = forms.CharField(label=_("SKU"), max_length=64)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_STOCK, initial=1,
+                                  widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "qty"}))
+
+    def clean_sku(self):
+        sku = self.cleaned_data["sku"].strip()
+        offer = Offer.objects.filter(store_id=self.order.store_id, sku__iexact=sku).only("pk").first()
+        if offer is None:
+            raise forms.ValidationError(_("The store has no offer with this SKU."))
+        self.cleaned_data["offer"] = offer.pk
+        return sku
+
+
+class SplitForm(OrderForm):
+    """How many units of each item move to the new order."""
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = items
+        for item in items:
+            self.fields[f"move_{item.pk}"] = forms.IntegerField(
+                label=item.title, min_value=0, max_value=item.quantity, initial=0, required=False,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "qty"}),
+            )
+
+    def rows(self):
+        return [(item, self[f"move_{item.pk}"]) for item in self.items]
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(f"move_{item.pk}") for item in self.items):
+            raise forms.ValidationError(_("Choose at least one item to move to the new order."))
+        return data
+
+    def quantities(self) -> dict[int, int]:
+        return {item.pk: self.cleaned_data.get(f"move_{item.pk}") or 0 for item in self.items
+                if self.cleaned_data.get(f"move_{item.pk}")}
+
+
+class CommentForm(OrderForm):
+    text = forms.CharField(label=_("Comment for the store"), max_length=MAX_COMMENT,
+                           widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text=_("Seen by the store and moderators only, never by the buyer."))
+
+
+class CallForm(OrderForm):
+    outcome = forms.ChoiceField(label=_("How did the call go?"), choices=CallAttempt.Outcome.choices)
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+# --- offers and settings -------------------------------------------------------------------
+
+
+class StockForm(forms.Form):
+    stock = forms.IntegerField(label=_("Stock"), min_value=0, max_value=MAX_STOCK,
+                               widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "qty"}))
+
+
+class StoreEmailForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail for new orders"), required=False,
+                             help_text=_("Empty: messages go to the owner's e-mail."))
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Manager's e-mail"))
+
+
+class PreferencesForm(forms.Form):
+    """A check box per kind of message and channel; the pairs that cannot be switched off
+    are shown checked and disabled."""
+
+    def __init__(self, *args, current: dict[str, dict[str, bool]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for group in EventGroup:
+            cells = []
+            for channel in Channel:
+                name = f"{group.value}__{channel.value}"
+                mandatory = (group.value, channel.value) in MANDATORY
+                self.fields[name] = forms.BooleanField(
+                    label=f"{group.label}: {channel.label}", required=False, disabled=mandatory,
+                    initial=current[group.value][channel.value],
+                )
+                cells.append(self[name])
+            self.rows.append((group.label, cells))
+
+    def channels(self):
+        return [channel.label for channel in Channel]
+
+    def choices(self) -> dict[str, dict[str, bool]]:
+        data: dict[str, dict[str, bool]] = {}
+        for group in EventGroup:
+            for channel in Channel:
+                if (group.value, channel.value) not in MANDATORY:
+                    data.setdefault(group.value, {})[channel.value] = self.cleaned_data[f"{group.value}__{channel.value}"]
+        return data

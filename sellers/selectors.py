@@ -1,0 +1,271 @@
+"""Reads of the seller cabinet: the order list (tabs, search, filters, deadline order) and the
+actions an order allows now, asked from its status machine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from marketplace import phones
+from marketplace.calendar import platform_calendar
+from orders import rules
+from orders.choices import OPEN_STATUSES, TERMINAL_STATUSES, CancelReason, DeliveryMethod, Status
+from orders.models import Order
+from orders.services.cancellation import PICKUP_ONLY_REASONS
+
+from .models import Offer
+
+# --- the order list --------------------------------------------------------------------------
+
+PER_PAGE = 25
+# Without a count (search, filters, the archive) pages go this deep at most: an OFFSET walks
+# every row before it; beyond 10,000 rows the search is the way.
+MAX_PAGE = 400
+DUE_SOON = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: object
+    statuses: tuple[str, ...] | None  # None: every status
+
+
+TABS = (
+    Tab("active", _("In progress"), tuple(OPEN_STATUSES)),
+    *(Tab(str(status), status.label, (str(status),)) for status in Status),
+    Tab("all", _("All"), None),
+)
+TAB_KEYS = {tab.key: tab for tab in TABS}
+DEFAULT_TAB = "active"
+
+
+@dataclass(frozen=True)
+class TabCounts:
+    """Orders per tab. Open statuses are counted exactly; the archive (received, cancelled)
+    only up to ARCHIVE_CAP, so a store's history never makes the page slower: `capped`
+    holds the tabs whose number is a lower bound (shown as “1000+”)."""
+
+    counts: dict[str, int]
+    capped: frozenset[str]
+
+    def __getitem__(self, key: str) -> int:
+        return self.counts[key]
+
+    def exact(self, key: str) -> int | None:
+        return None if key in self.capped else self.counts[key]
+
+
+ARCHIVE_CAP = 1000
+
+
+def order_tab_counts(store_id: int) -> TabCounts:
+    """One query: a GROUP BY status over the store's open orders, plus the archive statuses
+    counted up to ARCHIVE_CAP + 1 (index scans on (store, status, …) stop there)."""
+    table = connection.ops.quote_name(Order._meta.db_table)
+    open_statuses = [str(s) for s in OPEN_STATUSES]
+    parts = [f"SELECT status, COUNT(*) FROM {table} WHERE store_id = %s AND status IN "
+             f"({', '.join(['%s'] * len(open_statuses))}) GROUP BY status"]
+    params: list = [store_id, *open_statuses]
+    for status in TERMINAL_STATUSES:
+        # ORDER BY the (store, status, -created_at) index's order: the planner walks that index
+        # and stops at the cap, instead of a sequential scan past other stores' rows.
+        parts.append(f"SELECT CAST(%s AS varchar(20)), COUNT(*) FROM (SELECT 1 FROM {table} "
+                     f"WHERE store_id = %s AND status = %s ORDER BY created_at DESC LIMIT %s) AS archive")
+        params += [str(status), store_id, str(status), ARCHIVE_CAP + 1]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        per_status = dict(cursor.fetchall())
+    capped = {str(s) for s in TERMINAL_STATUSES if per_status.get(str(s), 0) > ARCHIVE_CAP}
+    counts, capped_tabs = {}, set()
+    for tab in TABS:
+        statuses = tab.statuses if tab.statuses is not None else per_status.keys()
+        counts[tab.key] = sum(min(per_status.get(s, 0), ARCHIVE_CAP) if s in capped else per_status.get(s, 0)
+                              for s in statuses)
+        if capped & set(statuses):
+            capped_tabs.add(tab.key)
+    return TabCounts(counts, frozenset(capped_tabs))
+
+
+@dataclass
+class OrderFilters:
+    tab: str = DEFAULT_TAB
+    q: str = ""
+    overdue: bool = False
+    due_soon: bool = False
+    delivery: str = ""
+
+    @property
+    def narrowed(self) -> bool:
+        """True when the rows are fewer than the tab's count says."""
+        return bool(self.q or self.overdue or self.due_soon or self.delivery)
+
+
+def search_condition(q: str) -> Q | None:
+    """Order number (with or without #), TTN, phone (full, any format, or its last digits), or
+    part of the buyer's name. Number, TTN and full phone are index lookups."""
+    q = q.strip()[:100]
+    if not q:
+        return None
+    condition = Q(pk__in=[])
+    compact = "".join(ch for ch in q if ch not in " -()#+")
+    if compact.isdigit():
+        if q.lstrip("#").strip().isdigit() and len(compact) <= 12:
+            condition |= Q(pk=int(compact))
+        if len(compact) >= 10:
+            condition |= Q(ttn=compact)
+        if phones.is_valid(q):
+            condition |= Q(buyer_phone=phones.normalize(q))
+        elif len(compact) >= 5:
+            condition |= Q(buyer_phone__endswith=compact)
+    if any(ch.isalpha() for ch in q):
+        condition |= Q(buyer_name__icontains=q)
+    return condition
+
+
+# What a row of the list shows (and the deadline functions read).
+LIST_COLUMNS = ("pk", "store_id", "status", "created_at", "buyer_name", "buyer_phone", "total", "delivery_method",
+                "ttn", "excellent_deadline", "acceptable_deadline")
+
+
+def order_list(store_id: int, filters: OrderFilters, *, now: datetime) -> QuerySet[Order]:
+    """The store's orders for the list: overdue first, then by deadline (orders without one
+    last, newest first). Served by (store, status, acceptable_deadline, created_at DESC) and
+    (store, acceptable_deadline, created_at DESC) indexes."""
+    tab = TAB_KEYS.get(filters.tab) or TAB_KEYS[DEFAULT_TAB]
+    orders = Order.objects.filter(store_id=store_id)
+    if tab.statuses is not None:
+        orders = orders.filter(status=tab.statuses[0]) if len(tab.statuses) == 1 else orders.filter(
+            status__in=tab.statuses
+        )
+    condition = search_condition(filters.q)
+    if condition is not None:
+        orders = orders.filter(condition)
+    if filters.delivery in DeliveryMethod.values:
+        orders = orders.filter(delivery_method=filters.delivery)
+    if filters.overdue and filters.due_soon:
+        orders = orders.filter(acceptable_deadline__lte=platform_calendar().add(now, DUE_SOON))
+    elif filters.overdue:
+        orders = orders.filter(acceptable_deadline__lte=now)
+    elif filters.due_soon:
+        # Due within one *working* hour: the deadline is before the instant one working hour
+        # from now (at 21:00 a deadline at 09:30 tomorrow is half an hour away).
+        orders = orders.filter(acceptable_deadline__gt=now,
+                               acceptable_deadline__lte=platform_calendar().add(now, DUE_SOON))
+    if filters.overdue or filters.due_soon:
+        orders = orders.filter(status__in=OPEN_STATUSES)
+    return orders.only(*LIST_COLUMNS).order_by(
+        F("acceptable_deadline").asc(nulls_last=True), F("created_at").desc(), F("pk").desc()
+    )
+
+
+@dataclass
+class Page:
+    rows: list
+    number: int
+    has_previous: bool
+    has_next: bool
+    num_pages: int | None  # None when unknown (filters narrowed the tab)
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def page_of(queryset: QuerySet, number: int, *, total: int | None, per_page: int = PER_PAGE) -> Page:
+    """One page without COUNT: fetch one row more than shown to know whether a next one exists."""
+    num_pages = max(1, -(-total // per_page)) if total is not None else None
+    number = max(1, min(number, num_pages or MAX_PAGE))
+    start = (number - 1) * per_page
+    rows = list(queryset[start:start + per_page + 1])
+    has_next = len(rows) > per_page and (num_pages is not None or number < MAX_PAGE)
+    return Page(rows=rows[:per_page], number=number, has_previous=number > 1, has_next=has_next, num_pages=num_pages)
+
+
+# --- actions an order allows now -------------------------------------------------------------
+
+# The seller's transitions and the form each one takes; `accept` happens on opening the page
+# and `hand_over` is the carrier's, so neither is offered.
+SELLER_TRANSITIONS = ("confirm", "pack", "ship", "ready_for_pickup", "mark_received", "cancel")
+# Conditions the action's own form fills in: they cannot hold before the seller submits it.
+FORM_SUPPLIED = {
+    "ship": {rules.carrier_has_valid_ttn, rules.courier_is_arranged},
+    "cancel": {rules.has_cancel_reason},
+}
+# Transitions that belong to one kind of delivery: not shown at all for the others.
+SUITS_DELIVERY = {
+    "ship": rules.is_not_pickup,
+    "ready_for_pickup": rules.is_pickup,
+    "mark_received": rules.seller_can_mark_received,
+}
+ACTION_LABELS = {
+    "confirm": _("Confirm the order"),
+    "pack": _("Packed: awaiting shipment"),
+    "ship": _("Ship"),
+    "ready_for_pickup": _("Ready at the pickup point"),
+    "mark_received": _("Mark as received"),
+    "cancel": _("Cancel the order"),
+}
+
+
+@dataclass
+class OrderAction:
+    name: str
+    label: object
+    blocked_by: list[str] = field(default_factory=list)
+
+    @property
+    def available(self) -> bool:
+        return not self.blocked_by
+
+
+def order_actions(order: Order) -> list[OrderAction]:
+    """The seller's transitions from the order's current status, from django-fsm: available
+    ones (every condition met, `get_available_status_transitions`, or only the conditions
+    their form fills in unmet) and blocked ones with the rules that stop them."""
+    available = {t.name for t in order.get_available_status_transitions()}
+    actions = []
+    for name in SELLER_TRANSITIONS:
+        transition = getattr(type(order), name)._django_fsm.get_transition(order.status)
+        if transition is None:
+            continue
+        if name in available:
+            actions.append(OrderAction(name, ACTION_LABELS[name]))
+            continue
+        suits = SUITS_DELIVERY.get(name)
+        if suits is not None and not suits(order):
+            continue  # not this order's kind of delivery: nothing the seller could fix
+        skipped = FORM_SUPPLIED.get(name, set())
+        unmet = [str(getattr(cond, "message", cond.__name__)) for cond in transition.conditions
+                 if cond not in skipped and not cond(order)]
+        actions.append(OrderAction(name, ACTION_LABELS[name], unmet))
+    return actions
+
+
+def seller_cancel_reasons(order: Order) -> list[tuple[str, object]]:
+    """The seller's reasons that can apply in the order's status (the rest of each reason's
+    rule is checked by the service when the seller submits)."""
+    reasons = [CancelReason.OUT_OF_STOCK, CancelReason.BUYER_UNREACHABLE, CancelReason.BUYER_CHANGED_MIND,
+               CancelReason.BUYER_NOT_PICKED_UP, CancelReason.OTHER]
+    if order.status != Status.AWAITING_PICKUP:
+        reasons = [r for r in reasons if r not in PICKUP_ONLY_REASONS]
+    return [(r.value, r.label) for r in reasons]
+
+
+# --- offers ----------------------------------------------------------------------------------
+
+
+def offer_list(store_id: int, q: str = "") -> QuerySet[Offer]:
+    offers = Offer.objects.filter(store_id=store_id)
+    q = q.strip()
+    if q:
+        offers = offers.filter(Q(title__icontains=q) | Q(sku__iexact=q))
+    return offers.order_by("title", "pk")

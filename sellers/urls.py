@@ -1,0 +1,52 @@
+"""The seller cabinet, mounted at /cabinet/ (namespace `cabinet`).
+
+Every URL with a `pk` names an object of one of the member's stores: orders (`order_*`),
+offers (`offer_*`) and members (`member_*`); any other store's id answers 404.
+"""
+
+from django.urls import path
+from django.views.generic import RedirectView
+
+from .views import auth, offers, orders, settings
+
+app_name = "cabinet"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="cabinet:order_list"), name="home"),
+    # sign-in
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("password-reset/", auth.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", auth.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("password-reset/<uidb64>/<token>/", auth.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("password-reset/done/", auth.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("store/", auth.store_switch_view, name="store_switch"),
+    # orders
+    path("orders/", orders.order_list_view, name="order_list"),
+    path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
+    path("orders/<int:pk>/confirm/", orders.order_confirm_view, name="order_confirm"),
+    path("orders/<int:pk>/pack/", orders.order_pack_view, name="order_pack"),
+    path("orders/<int:pk>/ship/", orders.order_ship_view, name="order_ship"),
+    path("orders/<int:pk>/ready-for-pickup/", orders.order_ready_for_pickup_view, name="order_ready_for_pickup"),
+    path("orders/<int:pk>/received/", orders.order_mark_received_view, name="order_mark_received"),
+    path("orders/<int:pk>/cancel/", orders.order_cancel_view, name="order_cancel"),
+    path("orders/<int:pk>/delivery/", orders.order_delivery_view, name="order_delivery"),
+    path("orders/<int:pk>/payment/", orders.order_payment_view, name="order_payment"),
+    path("orders/<int:pk>/items/", orders.order_items_view, name="order_items"),
+    path("orders/<int:pk>/items/add/", orders.order_item_add_view, name="order_item_add"),
+    path("orders/<int:pk>/split/", orders.order_split_view, name="order_split"),
+    path("orders/<int:pk>/comments/", orders.order_comment_view, name="order_comment"),
+    path("orders/<int:pk>/calls/", orders.order_call_view, name="order_call"),
+    # offers
+    path("offers/", offers.offer_list_view, name="offer_list"),
+    path("offers/<int:pk>/stock/", offers.offer_stock_view, name="offer_stock"),
+    path("offers/<int:pk>/pause/", offers.offer_pause_view, name="offer_pause"),
+    # store settings
+    path("settings/", settings.store_settings_view, name="store_settings"),
+    path("settings/email/", settings.store_email_view, name="store_email"),
+    path("settings/members/invite/", settings.member_invite_view, name="member_invite"),
+    path("settings/members/<int:pk>/remove/", settings.member_remove_view, name="member_remove"),
+    path("settings/telegram/link/", settings.telegram_link_view, name="telegram_link"),
+    path("settings/telegram/unlink/", settings.telegram_unlink_view, name="telegram_unlink"),
+    path("settings/notifications/", settings.notification_prefs_view, name="notification_prefs"),
+]

@@ -1,0 +1,1 @@
+"""The seller cabinet's views, by area: auth, orders, offers, settings."""

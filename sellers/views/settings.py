@@ -1,0 +1,151 @@
+"""Store settings: the e-mail for new orders, the members, the store's Telegram chat and each
+member's own notification preferences (SPEC §9, §10, §11).
+
+Everyone in the store sees the page; only the owner changes the e-mail, the members and the
+Telegram chat (the services refuse a manager whatever the page shows); every member sets
+their own notification preferences.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, When
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from marketplace.errors import ServiceError
+from notifications.preferences import preferences_for, preferences_update
+from notifications.telegram_link import telegram_link_start, telegram_unlink
+
+from ..forms import InviteForm, PreferencesForm, StoreEmailForm
+from ..models import StoreMember
+from ..services import store_member_invite, store_member_remove, store_update_email
+from .base import cabinet_view
+
+
+def _page(request, *, email_form=None, invite_form=None, prefs_form=None, telegram_url="", status=200):
+    store = request.cabinet.store
+    membership = request.cabinet.membership
+    context = {
+        "store": store,
+        "email_form": email_form or StoreEmailForm(initial={"email": store.email}),
+        "invite_form": invite_form or InviteForm(),
+        "members": list(
+            StoreMember.objects.filter(store=store).select_related("user")
+            .order_by(Case(When(role=StoreMember.Role.OWNER, then=0), default=1), "created_at")
+        ),
+        "owner_email": store.order_email() if not store.email else "",
+        "telegram_available": bool(settings.TELEGRAM_BOT_TOKEN and settings.TELEGRAM_BOT_NAME),
+        "telegram_url": telegram_url,
+        "telegram_ttl": settings.TELEGRAM_LINK_TTL_MINUTES,
+        "prefs_form": prefs_form or PreferencesForm(current=preferences_for(membership)),
+    }
+    return render(request, "cabinet/store_settings.html", context, status=status)
+
+
+def _owner_only(request) -> None:
+    if not request.cabinet.is_owner:
+        raise PermissionDenied(_("Only the store's owner may do this."))
+
+
+@cabinet_view
+def store_settings_view(request):
+    return _page(request)
+
+
+@cabinet_view
+def store_email_view(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = StoreEmailForm(request.POST)
+    if form.is_valid():
+        try:
+            store_update_email(actor=request.cabinet.actor, store=request.cabinet.store,
+                               email=form.cleaned_data["email"])
+        except ServiceError as error:
+            form.add_error("email", error.message)
+        else:
+            messages.success(request, _("The store's e-mail is saved."))
+            return redirect("cabinet:store_settings")
+    return _page(request, email_form=form, status=422)
+
+
+@cabinet_view
+def member_invite_view(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            member = store_member_invite(actor=request.cabinet.actor, store=request.cabinet.store,
+                                         email=form.cleaned_data["email"])
+        except ServiceError as error:
+            form.add_error("email", error.message)
+        else:
+            messages.success(request, _("%(email)s is now a manager of the store; we sent them an e-mail.")
+                             % {"email": member.user.email})
+            return redirect("cabinet:store_settings")
+    return _page(request, invite_form=form, status=422)
+
+
+@cabinet_view
+def member_remove_view(request, pk: int):
+    try:
+        member = StoreMember.objects.select_related("user").get(pk=pk, store_id__in=request.cabinet.store_ids)
+    except StoreMember.DoesNotExist:
+        raise Http404("No such member.") from None
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        store_member_remove(actor=request.cabinet.actor, member=member)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(user)s no longer has access to the store.")
+                         % {"user": member.user.email or member.user.get_username()})
+    return redirect("cabinet:store_settings")
+
+
+@cabinet_view
+def telegram_link_view(request):
+    """A one-time deep link to the platform's bot; opening it in Telegram links the chat."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    _owner_only(request)
+    try:
+        url = telegram_link_start(store=request.cabinet.store, user=request.user)
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return redirect("cabinet:store_settings")
+    return _page(request, telegram_url=url)
+
+
+@cabinet_view
+def telegram_unlink_view(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    _owner_only(request)
+    if telegram_unlink(store=request.cabinet.store):
+        messages.success(request, _("The Telegram chat is unlinked: the store's messages go by e-mail only."))
+    return redirect("cabinet:store_settings")
+
+
+@cabinet_view
+def notification_prefs_view(request):
+    """The signed-in member's own choices: which kinds of messages reach them by which channel."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    membership = request.cabinet.membership
+    form = PreferencesForm(request.POST, current=preferences_for(membership))
+    if form.is_valid():
+        try:
+            preferences_update(membership, form.choices())
+        except ServiceError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Your notification settings are saved."))
+            return redirect("cabinet:store_settings")
+    return _page(request, prefs_form=form, status=422)

@@ -1,0 +1,139 @@
+"""Store settings: the e-mail for new orders and members; only the owner changes them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+
+from sellers.models import Store, StoreMember
+from tests.conftest import make_user
+
+PAGE = reverse("cabinet:store_settings")
+EMAIL = reverse("cabinet:store_email")
+INVITE = reverse("cabinet:member_invite")
+User = get_user_model()
+
+
+def test_owner_sees_forms_manager_reads(owner_client, manager_client):
+    owner_page = owner_client.get(PAGE).content.decode()
+    assert 'action="/cabinet/settings/email/"' in owner_page and 'action="/cabinet/settings/members/invite/"' in owner_page
+    manager_page = manager_client.get(PAGE).content.decode()
+    assert "Only the store's owner changes the settings." in manager_page
+    assert "/settings/members/invite/" not in manager_page and "owner@example.com" in manager_page
+
+
+def test_owner_sets_the_store_email(owner_client, store):
+    response = owner_client.post(EMAIL, {"email": "orders@alpha.example"})
+    assert response.status_code == 302
+    assert Store.objects.get(pk=store.pk).email == "orders@alpha.example"
+    assert Store.objects.get(pk=store.pk).order_email() == "orders@alpha.example"
+    response = owner_client.post(EMAIL, {"email": "not-an-email"})
+    assert response.status_code == 422 and Store.objects.get(pk=store.pk).email == "orders@alpha.example"
+    owner_client.post(EMAIL, {"email": ""})
+    assert Store.objects.get(pk=store.pk).order_email() == "owner@example.com"
+
+
+def test_manager_cannot_change_settings(manager_client, store, owner):
+    assert manager_client.post(EMAIL, {"email": "x@example.com"}).status_code == 403
+    assert manager_client.post(INVITE, {"email": "y@example.com"}).status_code == 403
+    member = StoreMember.objects.get(store=store, user=owner)
+    assert manager_client.post(reverse("cabinet:member_remove", args=[member.pk])).status_code == 403
+    assert Store.objects.get(pk=store.pk).email == ""
+    assert StoreMember.objects.filter(store=store).count() == 2
+    assert not User.objects.filter(email="y@example.com").exists()
+
+
+def test_invite_a_new_manager_who_sets_a_password(owner_client, store, mailoutbox, settings,
+                                                  django_capture_on_commit_callbacks):
+    settings.SITE_URL = "https://cabinet.example"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(INVITE, {"email": "New.Manager@Example.com"})
+    assert response.status_code == 302
+    user = User.objects.get(email="new.manager@example.com")
+    assert not user.has_usable_password()
+    assert StoreMember.objects.get(store=store, user=user).role == StoreMember.Role.MANAGER
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["new.manager@example.com"]
+    assert "Alpha Shop" in mailoutbox[0].subject
+    link = re.search(r"https://cabinet\.example(/cabinet/password-reset/\S+/)", mailoutbox[0].body).group(1)
+    client = Client()
+    form_url = client.get(link).url
+    response = client.post(form_url, {"new_password1": "Fresh-pass-2026", "new_password2": "Fresh-pass-2026"})
+    assert response.status_code == 302
+    assert client.post(reverse("cabinet:login"), {"username": "new.manager@example.com",
+                                                  "password": "Fresh-pass-2026"}).status_code == 302
+    assert client.get(reverse("cabinet:order_list")).context["request"].cabinet.store == store
+
+
+def test_invite_an_existing_user(owner_client, store, mailoutbox, django_capture_on_commit_callbacks):
+    user = make_user("known", email="known@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(INVITE, {"email": "KNOWN@example.com"})
+    assert StoreMember.objects.filter(store=store, user=user).exists()
+    assert "/cabinet/login/" in mailoutbox[0].body and "password-reset" not in mailoutbox[0].body
+    response = owner_client.post(INVITE, {"email": "known@example.com"})
+    assert response.status_code == 422 and "already a member" in response.content.decode()
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.parametrize("email", ["", "nope", "a@b"])
+def test_invite_needs_an_email(owner_client, store, email, mailoutbox):
+    assert owner_client.post(INVITE, {"email": email}).status_code == 422
+    assert StoreMember.objects.filter(store=store).count() == 2 and mailoutbox == []
+
+
+def test_owner_removes_a_manager_but_not_themselves(owner_client, store, manager, owner):
+    own = StoreMember.objects.get(store=store, user=owner)
+    response = owner_client.post(reverse("cabinet:member_remove", args=[own.pk]), follow=True)
+    assert "cannot be removed" in response.content.decode()
+    member = StoreMember.objects.get(store=store, user=manager)
+    owner_client.post(reverse("cabinet:member_remove", args=[member.pk]))
+    assert not StoreMember.objects.filter(pk=member.pk).exists()
+    assert User.objects.filter(pk=manager.pk).exists()  # the account stays, only the access goes
+
+
+def test_owner_links_and_unlinks_the_telegram_chat(owner_client, manager_client, store, settings):
+    settings.TELEGRAM_BOT_TOKEN, settings.TELEGRAM_BOT_NAME = "123:abc", "MarketBot"
+    response = owner_client.post(reverse("cabinet:telegram_link"))
+    assert response.status_code == 200
+    url = response.context["telegram_url"]
+    assert url.startswith("https://t.me/MarketBot?start=") and url in response.content.decode()
+    from notifications.models import TelegramLinkToken
+
+    assert TelegramLinkToken.objects.filter(store=store, used_at__isnull=True).count() == 1
+    assert manager_client.post(reverse("cabinet:telegram_link")).status_code == 403
+    Store.objects.filter(pk=store.pk).update(telegram_chat_id=-1001)
+    assert manager_client.post(reverse("cabinet:telegram_unlink")).status_code == 403
+    assert "linked" in manager_client.get(PAGE).content.decode()
+    owner_client.post(reverse("cabinet:telegram_unlink"))
+    assert Store.objects.get(pk=store.pk).telegram_chat_id is None
+
+
+def test_telegram_switched_off_on_the_platform(owner_client, store, settings):
+    settings.TELEGRAM_BOT_TOKEN = ""
+    assert "not available on this platform" in owner_client.get(PAGE).content.decode()
+    response = owner_client.post(reverse("cabinet:telegram_link"), follow=True)
+    assert "not available on this platform" in response.content.decode()
+
+
+def test_each_member_sets_their_own_notifications(manager_client, store, manager, owner):
+    from notifications.preferences import preferences_for
+
+    member = StoreMember.objects.get(store=store, user=manager)
+    assert preferences_for(member)["new_orders"]["email"] is True
+    response = manager_client.post(reverse("cabinet:notification_prefs"), {
+        "new_orders__telegram": "on", "reminders__email": "on", "cancellations__email": "on",
+        # account__* cannot be switched off: disabled boxes, whatever is posted
+    })
+    assert response.status_code == 302
+    prefs = preferences_for(member)
+    assert prefs["new_orders"] == {"email": False, "telegram": True}
+    assert prefs["reminders"] == {"email": True, "telegram": False}
+    assert prefs["account"] == {"email": True, "telegram": True}
+    owner_prefs = preferences_for(StoreMember.objects.get(store=store, user=owner))
+    assert owner_prefs["new_orders"]["email"] is True  # the owner's choices are the owner's
+    page = manager_client.get(PAGE)
+    assert page.context["prefs_form"]["new_orders__email"].value() is False
