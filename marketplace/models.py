@@ -88,6 +88,7 @@ class PlatformPolicy(models.Model):
     """Singleton (pk=1): platform-wide thresholds, fee, and revision counters that tell every
     process when to rebuild its cached calendar and policy."""
 
+    # xgettext:no-python-format
     fee_percent = models.DecimalField(_("platform fee, % of the order total"), max_digits=5, decimal_places=2,
                                       default=5)
     expiry_restrict_count = models.PositiveIntegerField(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -12,11 +13,27 @@ def absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def _path(name: str, kwargs: dict, fallback: str) -> str:
+_SENTINEL = {int: "987654321", str: "S3ntinelS3ntinelS3ntinel"}
+
+
+@lru_cache(maxsize=64)
+def _pattern(name: str, kwarg: str | None, kind: type) -> str | None:
+    """The URL with a sentinel in place of the argument, resolved once per process (a
+    reverse() per message costs more than the rest of building its links)."""
     try:
-        return reverse(name, kwargs=kwargs)
+        if kwarg is None:
+            return reverse(name)
+        return reverse(name, kwargs={kwarg: _SENTINEL[kind]})
     except NoReverseMatch:
+        return None
+
+
+def _path(name: str, kwargs: dict, fallback: str) -> str:
+    (kwarg, value), = kwargs.items() if kwargs else ((None, None),)
+    pattern = _pattern(name, kwarg, type(value) if kwarg else str)
+    if pattern is None:
         return fallback
+    return pattern if kwarg is None else pattern.replace(_SENTINEL[type(value)], str(value))
 
 
 def cabinet_order_url(order) -> str:

@@ -8,10 +8,13 @@ the call log) can reach a buyer's message whatever a template says.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from django.template.loader import get_template
 from django.utils import translation
 from django.utils.html import escape
+
+from orders.models import Order
 
 from . import links
 from .models import Audience, Channel
@@ -27,9 +30,16 @@ def _items(order) -> list[dict]:
     ]
 
 
+@lru_cache(maxsize=16)
+def _choices(field: str) -> dict:
+    return dict(Order._meta.get_field(field).flatchoices)
+
+
 def _label(order, field: str) -> str:
+    """The choice's label in the active language (get_FOO_display rebuilds the choices dict
+    on every call)."""
     value = getattr(order, field)
-    return str(getattr(order, f"get_{field}_display")()) if value else ""
+    return str(_choices(field).get(value, value)) if value else ""
 
 
 def buyer_view(order) -> dict | None:

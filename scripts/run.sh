@@ -13,9 +13,6 @@ SITE="http://$HOST:$PORT"
 export SITE_URL="${SITE_URL:-$SITE}"
 
 $PY manage.py migrate --noinput
-if [ -n "$(find . -path ./.venv -prune -o -name '*.po' -print -quit)" ] && command -v msgfmt >/dev/null; then
-  $PY manage.py compilemessages --ignore=.venv -v0
-fi
 $PY manage.py collectstatic --noinput -v0
 $PY manage.py seed_demo
 

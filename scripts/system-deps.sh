@@ -3,7 +3,7 @@
 # Installs, with apt-get, the Debian packages whose binaries are missing:
 #   test: postgresql (server binaries in /usr/lib/postgresql/*/bin), redis-server, chromium
 #         (Playwright drives Debian's /usr/bin/chromium; never `playwright install`), gettext;
-#   run:  gettext, only when the repository has translations (*.po) to compile.
+#   run:  nothing (the compiled .mo catalogs are committed).
 # It starts no server: tests/servers.py starts PostgreSQL and Redis for the test run.
 # Without root and with something missing it stops, saying what to install.
 set -euo pipefail
@@ -11,16 +11,13 @@ cd "$(dirname "$0")/.."
 
 mode=${1:-test}
 missing=()
-have_po() { [ -n "$(find . -path ./.venv -prune -o -name '*.po' -print -quit)" ]; }
 
 if [ "$mode" = test ]; then
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
   command -v redis-server >/dev/null || missing+=(redis-server)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v msgfmt >/dev/null || missing+=(gettext)
-elif [ "$mode" = run ]; then
-  if have_po && ! command -v msgfmt >/dev/null; then missing+=(gettext); fi
-else
+elif [ "$mode" != run ]; then
   echo "usage: $0 test|run" >&2; exit 2
 fi
 

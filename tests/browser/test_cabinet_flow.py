@@ -57,6 +57,8 @@ def page(live_server):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900})
+        # The cabinet speaks Ukrainian unless the user picked a language: pick English.
+        context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
         context.set_default_timeout(10_000)
         yield context.new_page()
         context.close()

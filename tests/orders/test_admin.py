@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -27,6 +28,7 @@ def change_url(order) -> str:
 def moderator_client(client, moderator):
     ensure_moderators_group()
     client.force_login(moderator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # assertions below read English
     return client
 
 

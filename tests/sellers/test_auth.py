@@ -23,14 +23,14 @@ def sign_in(client, username, password=PASSWORD):
 
 
 def test_root_and_cabinet_lead_to_sign_in():
-    client = Client()
+    client = english_client()
     response = client.get("/", follow=True)
     assert response.redirect_chain[-1][0].startswith(LOGIN)
     assert response.status_code == 200 and "Sign in to the seller cabinet" in response.content.decode()
 
 
 def test_member_signs_in_and_lands_on_the_orders(manager, store):
-    client = Client()
+    client = english_client()
     response = sign_in(client, "manager")
     assert response.status_code == 302 and response.url == reverse("cabinet:order_list")
     assert client.get(reverse("cabinet:order_list")).status_code == 200
@@ -38,7 +38,7 @@ def test_member_signs_in_and_lands_on_the_orders(manager, store):
 
 def test_sign_in_goes_back_to_the_asked_page(manager, store, place_order):
     order = place_order()
-    client = Client()
+    client = english_client()
     detail = reverse("cabinet:order_detail", args=[order.pk])
     response = client.get(detail)
     assert response.status_code == 302 and response.url == f"{LOGIN}?next={detail}"
@@ -54,13 +54,13 @@ def test_wrong_password_is_refused(manager, store):
 
 
 def test_repeated_wrong_passwords_lock_the_sign_in(manager, store, settings):
-    client = Client()
+    client = english_client()
     for _ in range(settings.AXES_FAILURE_LIMIT):
         sign_in(client, "manager", "wrong")
     response = sign_in(client, "manager")  # even the right password now
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
-    other_ip = Client().post(LOGIN, {"username": "manager", "password": PASSWORD}, REMOTE_ADDR="10.0.0.8")
+    other_ip = english_client().post(LOGIN, {"username": "manager", "password": PASSWORD}, REMOTE_ADDR="10.0.0.8")
     assert other_ip.status_code == 302  # the lock is per login and address
 
 
@@ -72,7 +72,7 @@ def test_sign_out_is_a_post(manager_client):
 
 
 def test_password_reset_by_email(manager, store, mailoutbox):
-    client = Client()
+    client = english_client()
     response = client.post(reverse("cabinet:password_reset"), {"email": "manager@example.com"})
     assert response.status_code == 302 and response.url == reverse("cabinet:password_reset_done")
     assert len(mailoutbox) == 1
@@ -82,18 +82,18 @@ def test_password_reset_by_email(manager, store, mailoutbox):
     form_url = client.get(link).url  # Django swaps the token for a session-bound URL
     response = client.post(form_url, {"new_password1": "N3w-secret-pass", "new_password2": "N3w-secret-pass"})
     assert response.status_code == 302 and response.url == reverse("cabinet:password_reset_complete")
-    assert sign_in(Client(), "manager", "N3w-secret-pass").status_code == 302
+    assert sign_in(english_client(), "manager", "N3w-secret-pass").status_code == 302
     assert client.get(link, follow=True).context["validlink"] is False  # works once
 
 
 def test_password_reset_of_an_unknown_address_says_the_same(db, mailoutbox):
-    response = Client().post(reverse("cabinet:password_reset"), {"email": "nobody@example.com"})
+    response = english_client().post(reverse("cabinet:password_reset"), {"email": "nobody@example.com"})
     assert response.url == reverse("cabinet:password_reset_done") and mailoutbox == []
 
 
 def test_signed_in_user_without_a_store_is_told(db):
     user = make_user("lonely")
-    client = Client()
+    client = english_client()
     client.force_login(user)
     response = client.get(reverse("cabinet:order_list"))
     assert response.status_code == 403 and "You are not a member of any store" in response.content.decode()
@@ -132,7 +132,7 @@ def test_store_switch_after_an_order_page_goes_to_the_list(manager_client, two_s
 
 
 def test_ukrainian_by_default_and_a_language_switch(manager, store):
-    client = Client()  # no Accept-Language
+    client = Client()  # no language chosen yet
     client.force_login(manager)
     assert '<html lang="uk">' in client.get(reverse("cabinet:order_list")).content.decode()
     response = client.post("/i18n/setlang/", {"language": "ru", "next": reverse("cabinet:offer_list")})
