@@ -121,13 +121,19 @@ def _context(recipient, *, order, store, related, params) -> dict:
     return context
 
 
+@lru_cache(maxsize=256)
+def _template(name: str):
+    """Compiled once per process (the sweep renders thousands of messages per batch)."""
+    return get_template(f"notifications/{name}")
+
+
 def render(template: str, recipient, *, order=None, store=None, related=None, params=None) -> dict:
     """The payload of one message: {subject, text, html} for e-mail, {text, parse_mode} for Telegram."""
     with translation.override(recipient.language):
         context = _context(recipient, order=order, store=store, related=related, params=params or {})
-        subject = " ".join(get_template(f"notifications/{template}.subject.txt").render(context).split())
-        text = _BLANK_LINES.sub("\n\n", get_template(f"notifications/{template}.txt").render(context)).strip() + "\n"
+        subject = " ".join(_template(f"{template}.subject.txt").render(context).split())
+        text = _BLANK_LINES.sub("\n\n", _template(f"{template}.txt").render(context)).strip() + "\n"
         if recipient.channel == Channel.TELEGRAM:
             return {"text": telegram_html(subject, text), "parse_mode": "HTML"}
-        html = get_template(f"notifications/{template}.html").render(context)
+        html = _template(f"{template}.html").render(context)
     return {"subject": subject, "text": text, "html": html}

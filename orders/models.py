@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 from . import rules
 from .choices import (
     BEFORE_SHIPMENT,
+    EXPIRY_REASONS,
     OPEN_STATUSES,
     CancelReason,
     DeliveryMethod,
@@ -86,6 +87,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
             # The cabinet lists a store's open orders by deadline.
             models.Index(fields=["store", "acceptable_deadline"], name="order_store_deadline",
                          condition=Q(status__in=OPEN_STATUSES)),
+            # Counting a store's recent expiries (the restriction threshold) reads only expiries.
+            models.Index(fields=["store", "status_changed_at"], name="order_store_expiries",
+                         condition=Q(cancel_reason__in=EXPIRY_REASONS)),
             # The cabinet's per-status tabs and its "all" tab, in the list's order.
             models.Index(fields=["store", "status", "acceptable_deadline", "-created_at", "-id"],
                          name="order_store_status_deadline"),

@@ -123,12 +123,13 @@ def _expire(by_reason: dict[str, list[Order]], now: datetime, p: Platform, resul
         )
     Order.history.bulk_history_create(orders, default_date=now,
                                       custom_historical_attrs={"actor_kind": ActorKind.PLATFORM, "action": "expire"})
-    _return_stock(orders, actor)
     FeeCharge.objects.bulk_create([build_charge(o, FeeCharge.Kind.EXPIRED, p.fee_percent) for o in orders])
     prefetch_related_objects(orders, "items")
     notify_expired(orders)
+    # Last, so the offers' row locks (shared with sellers and other sweeps) are held briefly.
+    _return_stock(orders, actor)
     result.expired += len(orders)
-    _restrict_stores({o.store_id for o in orders}, now, p, result)
+    _restrict_stores({o.store_id for o in orders if not o.store.offers_hidden}, now, p, result)
 
 
 def _return_stock(orders: list[Order], actor: Actor) -> None:
@@ -145,8 +146,10 @@ def _return_stock(orders: list[Order], actor: Actor) -> None:
 
 def _restrict_stores(store_ids: set[int], now: datetime, p: Platform, result: SweepResult) -> None:
     """A store that keeps letting orders expire gets its offers hidden (SPEC §4)."""
+    if not store_ids:
+        return
     since = now - timedelta(days=p.expiry_restrict_days)
-    counts = (Order.objects.filter(store_id__in=store_ids, status=Status.CANCELLED, cancel_reason__in=EXPIRY_REASONS,
+    counts = (Order.objects.filter(store_id__in=store_ids, cancel_reason__in=EXPIRY_REASONS,
                                    status_changed_at__gte=since)
               .values("store_id").annotate(n=Count("id")))
     over = [row["store_id"] for row in counts if row["n"] >= p.expiry_restrict_count]
