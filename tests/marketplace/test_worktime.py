@@ -213,6 +213,9 @@ def walk_add(rules: Rules, start: datetime, d: timedelta) -> datetime:
     left = d
     while True:
         for a, b in rules.day_intervals(day):
+            # In UTC: arithmetic on two datetimes of the same zone is wall-clock arithmetic,
+            # wrong across a DST switch inside a (test-only) 02:00-23:59 working day.
+            a, b = a.astimezone(UTC), b.astimezone(UTC)
             if b <= s:
                 continue
             a = max(a, s)
@@ -226,6 +229,7 @@ def walk_between(rules: Rules, x: datetime, y: datetime) -> timedelta:
     total, day = timedelta(0), x.astimezone(KYIV).date() - timedelta(days=1)
     while day <= y.astimezone(KYIV).date() + timedelta(days=1):
         for a, b in rules.day_intervals(day):
+            a, b = a.astimezone(UTC), b.astimezone(UTC)
             lo, hi = max(a, x), min(b, y)
             if lo < hi:
                 total += hi - lo
@@ -337,3 +341,12 @@ def test_algebraic_properties(scenario, d1, d2):
     # the same instant given in UTC (or as a Kyiv datetime with fold) gives the same answer
     assert U(cal.add(start.astimezone(UTC), d1)) == U(t1)
     assert U(cal.add(U(start).astimezone(KYIV), d1)) == U(t1)
+
+
+def test_dst_gap_inside_a_working_day_counts_real_time():
+    """Spring forward at 03:00 → 04:00 (2025-03-30): 31 real minutes after 02:29 is 04:00."""
+    cal = WorkCalendar(working_dates={date(2025, 3, 30)}, day_start=time(2), day_end=time(23, 59))
+    start = datetime(2025, 3, 30, 2, 29, tzinfo=KYIV)
+    got = cal.add(start, timedelta(minutes=31))
+    assert got.astimezone(UTC) == datetime(2025, 3, 30, 1, 0, tzinfo=UTC)
+    assert cal.between(start, got) == timedelta(minutes=31)
