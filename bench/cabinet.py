@@ -4,7 +4,7 @@
 
 Starts a throw-away PostgreSQL (tests.servers.start_postgres), migrates, creates two stores,
 one with 1,000 and one with 100,000 orders (INSERT … SELECT generate_series, no history),
-adds the indexes the list needs (unless --no-indexes, to compare), and times GET requests
+keeps the indexes the list needs (--no-indexes drops them, to compare), and times GET requests
 through Django's test Client, signed in: the median of N requests after a warm-up. The last
 line printed is one JSON object:
     list_p50_ms_1k, list_p50_ms_100k, order_p50_ms_100k (+ a few more list variants).
@@ -26,27 +26,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-# The indexes the cabinet's list needs on orders_order (the list orders by
+# The indexes the cabinet's list needs (orders/models.py; the list orders by
 # acceptable_deadline ASC NULLS LAST, created_at DESC, id DESC; see sellers/selectors.py).
-INDEXES = {
-    # A status tab: equality on store and status, then the list's order.
-    "order_store_status_deadline":
-        "(store_id, status, acceptable_deadline ASC NULLS LAST, created_at DESC, id DESC)",
-    # The "all" tab (and searches inside it): the store, then the list's order.
-    "order_store_deadline_all": "(store_id, acceptable_deadline ASC NULLS LAST, created_at DESC, id DESC)",
-}
+# --no-indexes drops them to show what they are worth.
+LIST_INDEXES = ("order_store_status_deadline", "order_store_deadline_all")
 
 
 def setup_django() -> None:
     from tests.servers import start_postgres
 
-    url = start_postgres()
-    import psycopg
-
-    server, _slash, name = url.rpartition("/")
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+    url = start_postgres()  # with its database created
     os.environ["DATABASE_URL"] = url
     os.environ["DEBUG"] = "0"
     os.environ["SECRET_KEY"] = "bench-only-secret-key-not-for-production-use-0123456789"
@@ -61,12 +50,12 @@ def setup_django() -> None:
     django.setup()
 
 
-def create_indexes() -> None:
+def drop_list_indexes() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        for name, columns in INDEXES.items():
-            cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON orders_order {columns}")
+        for name in LIST_INDEXES:
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 def make_store(name: str, orders: int, start: int, open_per_mille: int):
@@ -145,8 +134,8 @@ def main() -> None:
     small, small_user = make_store("1k", 1_000, start=1, open_per_mille=args.open_per_mille)
     big, big_user = make_store("100k", 100_000, start=1, open_per_mille=args.open_per_mille)
     order = an_order_with_history(big, big_user)
-    if not args.no_indexes:
-        create_indexes()
+    if args.no_indexes:
+        drop_list_indexes()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM (FREEZE, ANALYZE) orders_order")  # what autovacuum does in time
     print(f"data ready in {time.perf_counter() - started:.1f} s", file=sys.stderr)
