@@ -21,7 +21,18 @@ $PY manage.py seed_demo
 # processes under it and leave the worker hanging in its warm shutdown.
 stop() {
   trap - EXIT INT TERM
-  kill -TERM $(jobs -p) 2>/dev/null || true
+  local pids
+  pids=$(jobs -p)
+  kill -TERM $pids 2>/dev/null || true
+  # A worker whose pool children were signalled too can hang in its warm shutdown: give
+  # everything 15 s, then kill what is left.
+  for _ in $(seq 1 15); do
+    local alive=0 pid
+    for pid in $pids; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 1
+  done
+  kill -KILL $pids 2>/dev/null || true
   wait 2>/dev/null || true
 }
 trap stop EXIT
