@@ -81,6 +81,7 @@ def seller_view(order) -> dict | None:
         "buyer_email": order.buyer_email,
         "cancelled_by": order.cancelled_by,
         "cancel_comment": order.cancel_comment,
+        "deadline": order.acceptable_deadline,
         "url": links.cabinet_order_url(order),
         "admin_url": links.admin_order_url(order),
     })

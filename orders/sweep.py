@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from marketplace.actors import Actor, ActorKind
 from marketplace.calendar import Platform, platform
 from marketplace.models import ProcessingPolicy
-from notifications.services import notify, notify_expired
+from notifications.services import notify, notify_expired, notify_many
 from sellers.fees import build_charge
 from sellers.models import FeeCharge, Offer, Store
 
@@ -168,26 +168,31 @@ def _restrict_stores(store_ids: set[int], now: datetime, p: Platform, result: Sw
 def _remind(orders: list[Order], now: datetime, p: Platform, result: SweepResult) -> None:
     """Reminders, each exactly once per status: the excellent threshold passed, the deadline
     is near, a pickup order waits for days. Reminders are not order changes: no history row,
-    the outbox keeps them."""
+    the outbox keeps them. Each kind goes out for the whole batch at once."""
+    due: dict[str, list[Order]] = defaultdict(list)
     for order in orders:
         excellent, acceptable, warn_at = deadlines.compute(order, p)
         sent = Reminder(order.reminders_sent)
         if acceptable and acceptable <= now and order.status == Status.AWAITING_PICKUP:
             if Reminder.PICKUP not in sent:
-                notify("pickup_reminder", order=order)
+                due["pickup_reminder"].append(order)
                 sent |= Reminder.PICKUP
                 result.pickup_reminded += 1
         else:
             if excellent and excellent <= now and Reminder.EXCELLENT_PASSED not in sent:
-                notify("deadline_excellent_passed", order=order)
+                due["deadline_excellent_passed"].append(order)
                 sent |= Reminder.EXCELLENT_PASSED
                 result.reminded += 1
             if warn_at and warn_at <= now and Reminder.DEADLINE_NEAR not in sent:
-                notify("deadline_warning", order=order, deadline=acceptable)
+                due["deadline_warning"].append(order)
                 sent |= Reminder.DEADLINE_NEAR
                 result.reminded += 1
         order.reminders_sent = int(sent)
         order.next_check_at = deadlines.next_check(order, excellent, acceptable, warn_at)
+    if due:
+        prefetch_related_objects([o for group in due.values() for o in group], "items")
+    for event, group in due.items():
+        notify_many(event, group)
     Order.objects.bulk_update(orders, ["reminders_sent", "next_check_at"])
 
 

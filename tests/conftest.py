@@ -55,6 +55,21 @@ def platform_defaults(request):
     calendar.forget()
 
 
+@pytest.fixture(scope="module")
+def restore_migrations_data(django_db_setup, django_db_blocker):
+    """For modules with transactional tests (marked serialized_rollback): the flush after such
+    a test empties every table, data migrations' rows included (content types, permissions,
+    the processing policy); put them back for the tests that follow, from the copy serialized
+    when the test database was created."""
+    yield
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if not ContentType.objects.exists():  # not put back already by a serialized test's setup
+            connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
+
+
 @pytest.fixture
 def owner(db):
     return make_user("owner", email="owner@example.com", first_name="Olena")

@@ -27,24 +27,14 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 # serialized_rollback: the flush after a transactional test would also drop the rows data
 # migrations wrote (the processing policy); they are restored for the tests that follow.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True),
+              pytest.mark.usefixtures("restore_migrations_data")]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 PASSWORD = "pass-12345-word"  # tests.conftest.make_user
-
-
-@pytest.fixture(scope="module", autouse=True)
-def restore_migrations_data(django_db_setup, django_db_blocker):
-    """The flush after the last transactional test here empties every table, data migrations'
-    rows included (serialized_rollback puts them back only before such a test): put them back
-    for the tests that follow, as tests/orders and tests/notifications do."""
-    yield
-    with django_db_blocker.unblock():
-        connections["default"].creation.deserialize_db_from_string(
-            connections["default"]._test_serialized_contents)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import threading
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marketplace.worktime import KYIV, WorkCalendar

@@ -76,15 +76,3 @@ def compiled_translations():
                      ignore_patterns=[".venv/*", "*/site-packages/*"])
         translation.trans_real._translations = {}  # catalogs loaded before the compile are dropped
         translation.trans_real._active = translation.trans_real.Local()
-
-
-@pytest.fixture(scope="module")
-def restore_migrations_data(django_db_setup, django_db_blocker):
-    """For modules with transactional tests (marked serialized_rollback, as in tests/orders): the
-    flush after such a test empties every table, data migrations' rows included; put them back
-    for the tests that follow, from the copy serialized when the test database was created."""
-    yield
-    from django.db import connection
-
-    with django_db_blocker.unblock():
-        connection.creation.deserialize_db_from_string(connection._test_serialized_contents)

@@ -24,7 +24,6 @@ from tests.orders.support import (  # noqa: F401 (order_test_env is a fixture)
     BEFORE_SHIPMENT,
     NP,
     OPEN,
-    PICKUP,
     assert_recorded,
     bring,
     fetch,

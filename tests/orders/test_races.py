@@ -25,18 +25,8 @@ from tests.orders.support import fetch, order_test_env, stocks  # noqa: F401 (or
 
 # serialized_rollback: the flush after a transactional test must not lose the data migrations' rows.
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True),
-              pytest.mark.usefixtures("order_test_env")]
+              pytest.mark.usefixtures("order_test_env", "restore_migrations_data")]
 ROUNDS = 50
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _leave_the_migrations_data(django_db_setup, django_db_blocker):
-    """A transactional test ends with a flush that empties every table, data migrations' rows
-    (the processing policy) included. Put them back for the transactional tests that follow,
-    from the copy serialized when the test database was created."""
-    yield
-    with django_db_blocker.unblock():
-        connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
 
 
 @pytest.fixture

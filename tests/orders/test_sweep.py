@@ -154,7 +154,8 @@ def test_command_prints_what_it_did(place_order, capsys):
     assert "expired 1" in capsys.readouterr().out
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("restore_migrations_data")
 def test_two_concurrent_sweeps_never_double_process(place_order):
     orders = [entered_at(place_order(), TUE_18) for _ in range(3)]
     Offer.objects.update(stock=10_000)
@@ -185,7 +186,8 @@ def test_two_concurrent_sweeps_never_double_process(place_order):
     assert Order.history.filter(id__in=ids, action="expire").count() == len(ids)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("restore_migrations_data")
 def test_seller_acting_during_the_sweep_wins_or_loses_cleanly(place_order, seller, offers):
     Offer.objects.update(stock=10_000)
     outcomes = {"seller": 0, "sweep": 0}
@@ -229,3 +231,17 @@ def test_seller_acting_during_the_sweep_wins_or_loses_cleanly(place_order, selle
             assert final.status == Status.CANCELLED and (confirms, expiries) == (0, 1)
             assert "Cancelled" in seller_result["error"] or "Скасовано" in seller_result["error"]
     assert sum(outcomes.values()) == 20
+
+
+def test_reminders_of_a_batch_go_to_the_outbox_once_in_a_fixed_number_of_queries(
+        place_order, offers, django_assert_max_num_queries):
+    from notifications.models import OutboxMessage
+
+    Offer.objects.update(stock=10_000)
+    orders = [entered_at(place_order(), TUE_18) for _ in range(12)]
+    with django_assert_max_num_queries(20):
+        assert sweep(now=kyiv(2026, 11, 24, 19, 0)).reminded == len(orders)
+    reminded = OutboxMessage.objects.filter(event="deadline_excellent_passed")
+    assert sorted(reminded.values_list("order_id", flat=True)) == sorted(o.pk for o in orders)
+    sweep(now=kyiv(2026, 11, 24, 19, 30))
+    assert reminded.count() == len(orders)

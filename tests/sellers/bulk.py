@@ -37,7 +37,7 @@ def _expressions(open_per_mille: int) -> dict[str, str]:
         "public_token": "md5({store}::text || '-' || g::text || '-' || random()::text)",
         "buyer_name": "'Buyer ' || g::text",
         "buyer_phone": "'+38050' || lpad((g %% 10000000)::text, 7, '0')",
-        "delivery_method": f"CASE WHEN g %% 8 = 7 THEN 'pickup' WHEN g %% 5 = 0 THEN 'courier' ELSE 'nova_poshta' END",
+        "delivery_method": "CASE WHEN g %% 8 = 7 THEN 'pickup' WHEN g %% 5 = 0 THEN 'courier' ELSE 'nova_poshta' END",
         "delivery_branch": "'Branch ' || (g %% 300)::text",
         "ttn": f"""CASE WHEN ({received} OR {in_delivery}) AND g %% 8 <> 7 AND g %% 5 <> 0
             THEN '2045' || lpad(g::text, 10, '0') ELSE '' END""",

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from orders.choices import CancelReason, Status
 from orders.models import CallAttempt, Order, OrderComment
-from orders.services import order_cancel, order_confirm, order_open, order_pack, order_ready_for_pickup, order_ship
+from orders.services import order_cancel, order_confirm, order_open, order_ready_for_pickup, order_ship
 from sellers.models import Offer
 from tests.conftest import VALID_PHONE, VALID_TTN, ready_delivery
 
