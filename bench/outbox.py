@@ -79,20 +79,31 @@ def setup_environment(esp_url: str) -> None:
 
 
 def create_pending(count: int) -> None:
-    """Pending rows with a real rendered payload (the buyer's confirmation of an order)."""
+    """Pending rows as notify() writes them: the buyer's confirmation of an order, its template
+    and context (rendered by the worker as it sends, like in production)."""
+    from decimal import Decimal
+
     from django.utils import timezone
 
     from notifications.models import OutboxMessage
-    from notifications.recipients import Recipient
-    from notifications.rendering import render
 
-    sample = render("telegram_link_invalid", Recipient("chat", "telegram", "1", "uk", "chat"))
-    payload = {"subject": "Замовлення #1 оформлено", "text": sample["text"] * 4,
-               "html": "<p>" + sample["text"] * 4 + "</p>"}
+    items = [{"title": "Чохол для телефона, силікон, чорний", "quantity": 2, "price": Decimal("250.00"),
+              "line_total": Decimal("500.00")},
+             {"title": "Зарядний пристрій USB-C 30 Вт", "quantity": 1, "price": Decimal("499.90"),
+              "line_total": Decimal("499.90")}]
     now = timezone.now()
-    rows = [OutboxMessage(event="order_placed", audience="buyer", channel="email", recipient=f"buyer{i}@example.com",
-                          language="uk", payload=payload, dedupe_key=f"bench-{i:08d}", created_at=now,
-                          next_attempt_at=now) for i in range(count)]
+    rows = []
+    for i in range(count):
+        order = {"number": 100000 + i, "status": "new", "store_name": "Alpha Shop", "buyer_name": "Ірина Покупець",
+                 "items": items, "items_total": Decimal("999.90"), "delivery_cost": None, "total": Decimal("999.90"),
+                 "delivery_method": "nova_poshta", "delivery_branch": "Відділення 12", "delivery_address": "",
+                 "ship_by": None, "ttn": "", "courier_phone": "", "courier_visit_at": None, "payment_method": "cod",
+                 "cancel_reason": "", "url": f"http://127.0.0.1:8000/o/token{i:08d}/"}
+        rows.append(OutboxMessage(
+            event="order_placed", audience="buyer", channel="email", recipient=f"buyer{i}@example.com",
+            language="uk", template="order_placed_buyer",
+            context={"order": order, "related": None, "store_name": "Alpha Shop", "params": {}},
+            dedupe_key=f"bench-{i:08d}", created_at=now, next_attempt_at=now))
     OutboxMessage.objects.bulk_create(rows, batch_size=2000)
 
 

@@ -1,12 +1,14 @@
 """The outbox in admin, for moderators: filters for what failed, and "retry now"."""
 
 from django.contrib import admin, messages
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from marketplace.actors import is_moderator
 
 from .models import OutboxMessage
+from .rendering import render_message
 from .services import outbox_retry
 
 
@@ -37,7 +39,18 @@ class OutboxMessageAdmin(ModeratorsOnly, admin.ModelAdmin):
     list_select_related = ["store"]
     raw_id_fields = ["order", "store"]
     actions = ["retry_now"]
-    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    readonly_fields = ["preview", *(f.name for f in OutboxMessage._meta.fields)]
+
+    @admin.display(description=_("message as it goes out"))
+    def preview(self, obj):
+        """Rendered now from the stored context, as the next attempt would send it."""
+        try:
+            content = render_message(obj)
+        except Exception as exc:  # a broken template is exactly what a moderator looks here for
+            return format_html('<strong>{}</strong> {}', _("Cannot be rendered:"), f"{type(exc).__name__}: {exc}")
+        head = content.get("subject", "")
+        return format_html('<pre style="white-space: pre-wrap; margin: 0;">{}{}</pre>',
+                           f"{head}\n\n" if head else "", content["text"])
 
     @admin.display(description=_("last error"))
     def short_error(self, obj):

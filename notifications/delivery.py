@@ -6,8 +6,10 @@ ones whose time came, and `sending` ones whose claim lapsed) and an UPDATE marks
 the end of the claim's lease. Two workers never hold the same row; a worker that dies leaves
 its rows `sending` until the lease lapses, then any worker takes them over.
 
-Send: outside any transaction, one message at a time, through a transport that keeps its HTTP
-session for the whole drain. Outcomes:
+Send: outside any transaction, one message at a time: rendered from its template and context
+in the recipient's language, then handed to a transport that keeps its HTTP session for the
+whole drain (a message that cannot be rendered is retried with backoff, so a fixed template
+reaches it). Outcomes:
 - sent: `status=sent` (whoever's claim it is: the message did go out), written for every
   NOTIFICATIONS_RECORD_SENT_EVERY messages in one UPDATE and at the end of the batch;
 - failure: only under our own claim — back to `pending` at the failure's retry time or the
@@ -38,6 +40,7 @@ from django.db.models import Case, CharField, F, Value, When
 from django.utils import timezone
 
 from .models import Channel, OutboxMessage
+from .rendering import render_message
 from .transports import Failure
 from .transports.email import EmailTransport
 from .transports.telegram import TelegramTransport
@@ -148,7 +151,7 @@ class Sender:
         self.transports = {Channel.EMAIL.value: EmailTransport(), Channel.TELEGRAM.value: TelegramTransport()}
 
     def send(self, message: OutboxMessage) -> str:
-        return self.transports[message.channel].send(message)
+        return self.transports[message.channel].send(message, render_message(message))
 
     def close(self) -> None:
         for transport in self.transports.values():

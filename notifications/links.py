@@ -62,3 +62,14 @@ def cabinet_url() -> str:
 def search_url(query: str) -> str:
     """The storefront search, to find the same goods in another store."""
     return absolute("/search?" + urlencode({"q": query}))
+
+
+def cabinet_expired_url() -> str:
+    """The cabinet's list of cancelled orders (expired ones among them, newest first)."""
+    return cabinet_url() + "?" + urlencode({"tab": "cancelled"})
+
+
+def admin_expired_url() -> str:
+    """Admin's order list narrowed to expiry cancellations."""
+    path = _path("admin:orders_order_changelist", {}, "/admin/orders/order/")
+    return absolute(path) + "?" + urlencode({"cancel_reason__in": "processing_time_expired,shipping_time_expired"})

@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .snapshot import Decoder, Encoder
+
 
 class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
@@ -33,7 +35,8 @@ class EventGroup(models.TextChoices):
 
 class OutboxMessage(models.Model):
     """One message to one recipient by one channel, written in the transaction of the change
-    that caused it, rendered in the recipient's language, sent later by a worker."""
+    that caused it with what it must say as of then (`template` and `context`), rendered in the
+    recipient's language and sent later by a worker."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -46,7 +49,11 @@ class OutboxMessage(models.Model):
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     recipient = models.CharField(_("recipient"), max_length=254)
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
-    payload = models.JSONField(_("rendered message"))
+    template = models.CharField(_("template"), max_length=64)
+    # The facts as of the event (a whitelisted view of the order for its audience), rendered at
+    # delivery: the transaction that writes the row stays short, and a fixed template applies
+    # to a retry. See notifications/snapshot.py for the types it keeps.
+    context = models.JSONField(_("context"), encoder=Encoder, decoder=Decoder)
     dedupe_key = models.CharField(_("dedupe key"), max_length=64, unique=True, editable=False)
     order = models.ForeignKey(
         "orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications",

@@ -1,8 +1,10 @@
-"""Rendering a message in the recipient's language from its templates.
+"""What a message says, and rendering it in the recipient's language from its templates.
 
-Templates get plain dictionaries, never model instances: a buyer's view of an order is built
-from a whitelist of fields, so nothing seller-internal (comments, the cancellation comment,
-the call log) can reach a buyer's message whatever a template says.
+`context()` takes the facts when the event happens; they are stored on the outbox row and
+`render_message()` turns them into the message when the worker sends it. Templates get plain
+dictionaries, never model instances: a buyer's view of an order is built from a whitelist of
+fields, so nothing seller-internal (comments, the cancellation comment, the call log) can
+reach a buyer's message whatever a template says.
 """
 
 from __future__ import annotations
@@ -30,26 +32,15 @@ def _items(order) -> list[dict]:
     ]
 
 
-@lru_cache(maxsize=16)
-def _choices(field: str) -> dict:
-    return dict(Order._meta.get_field(field).flatchoices)
-
-
-def _label(order, field: str) -> str:
-    """The choice's label in the active language (get_FOO_display rebuilds the choices dict
-    on every call)."""
-    value = getattr(order, field)
-    return str(_choices(field).get(value, value)) if value else ""
-
-
 def buyer_view(order) -> dict | None:
-    """What a buyer may know about an order: no seller comment, no cancellation comment."""
+    """What a buyer may know about an order: no seller comment, no cancellation comment.
+    Choices are kept as their values; their labels are added in the recipient's language when
+    the message is rendered (`_labelled`)."""
     if order is None:
         return None
     return {
         "number": order.pk,
         "status": order.status,
-        "status_label": _label(order, "status"),
         "store_name": order.store.name,
         "buyer_name": order.buyer_name,
         "items": _items(order),
@@ -57,16 +48,14 @@ def buyer_view(order) -> dict | None:
         "delivery_cost": order.delivery_cost,
         "total": order.total,
         "delivery_method": order.delivery_method,
-        "delivery_method_label": _label(order, "delivery_method"),
         "delivery_branch": order.delivery_branch,
         "delivery_address": order.delivery_address,
         "ship_by": order.ship_by,
         "ttn": order.ttn,
         "courier_phone": order.courier_phone,
         "courier_visit_at": order.courier_visit_at,
-        "payment_method_label": _label(order, "payment_method"),
+        "payment_method": order.payment_method,
         "cancel_reason": order.cancel_reason,
-        "cancel_reason_label": _label(order, "cancel_reason"),
         "url": links.public_order_url(order),
     }
 
@@ -88,6 +77,61 @@ def seller_view(order) -> dict | None:
     return view
 
 
+def context(*, for_buyer: bool, order=None, store=None, related=None, params=None) -> dict:
+    """What a message says, as of the event, for one side: stored on the outbox row and
+    rendered at delivery. A buyer's context holds the buyer's view only, and none of the
+    caller's parameters (they are for the store's eyes)."""
+    view = buyer_view if for_buyer else seller_view
+    facts = {
+        "order": view(order),
+        "related": view(related),
+        "store_name": store.name if store is not None else "",
+        "params": {} if for_buyer else (params or {}),
+    }
+    if store is not None and not for_buyer:
+        facts["store"] = {
+            "name": store.name,
+            "email": store.email,
+            "offers_hidden_reason": store.offers_hidden_reason,
+            "admin_url": links.admin_store_url(store),
+        }
+    return facts
+
+
+@lru_cache(maxsize=16)
+def _choices(field: str) -> dict:
+    return dict(Order._meta.get_field(field).flatchoices)
+
+
+_LABELLED = ("status", "delivery_method", "payment_method", "cancel_reason")
+
+
+def _labelled(view: dict | None) -> dict | None:
+    """The view with `<field>_label` for each choice it holds, in the active language."""
+    if not view:
+        return view
+    view = dict(view)
+    for field in _LABELLED:
+        if field in view:
+            value = view[field]
+            view[f"{field}_label"] = str(_choices(field).get(value, value)) if value else ""
+    return view
+
+
+def _for_templates(facts: dict, *, for_buyer: bool) -> dict:
+    ctx = dict(facts)
+    ctx["order"] = _labelled(facts.get("order"))
+    ctx["related"] = _labelled(facts.get("related"))
+    params = facts.get("params") or {}
+    if isinstance(params.get("orders"), list):
+        params = {**params, "orders": [_labelled(entry) for entry in params["orders"]]}
+    ctx["params"] = params
+    ctx["cabinet_url"] = links.cabinet_url()
+    if for_buyer and ctx["order"]:
+        ctx["search_url"] = links.search_url(" ".join(item["title"] for item in ctx["order"]["items"]))
+    return ctx
+
+
 def telegram_html(subject: str, text: str) -> str:
     """Subject in bold, then the plain text, escaped for the Bot API's HTML mode and cut to its
     limit without breaking an entity."""
@@ -100,41 +144,28 @@ def telegram_html(subject: str, text: str) -> str:
     return head + body
 
 
-def _context(recipient, *, order, store, related, params) -> dict:
-    for_buyer = recipient.audience == Audience.BUYER
-    view = buyer_view if for_buyer else seller_view
-    context = {
-        "order": view(order),
-        "related": view(related),
-        "store_name": store.name if store is not None else "",
-        "params": {} if for_buyer else params,  # callers' parameters are for the store's eyes
-        "cabinet_url": links.cabinet_url(),
-    }
-    if store is not None and not for_buyer:
-        context["store"] = {
-            "name": store.name,
-            "email": store.email,
-            "offers_hidden_reason": store.offers_hidden_reason,
-            "admin_url": links.admin_store_url(store),
-        }
-    if order is not None and for_buyer:
-        context["search_url"] = links.search_url(" ".join(item["title"] for item in context["order"]["items"]))
-    return context
-
-
 @lru_cache(maxsize=256)
 def _template(name: str):
-    """Compiled once per process (the sweep renders thousands of messages per batch)."""
+    """Compiled once per process (a worker renders every message it sends)."""
     return get_template(f"notifications/{name}")
 
 
-def render(template: str, recipient, *, order=None, store=None, related=None, params=None) -> dict:
-    """The payload of one message: {subject, text, html} for e-mail, {text, parse_mode} for Telegram."""
-    with translation.override(recipient.language):
-        context = _context(recipient, order=order, store=store, related=related, params=params or {})
-        subject = " ".join(_template(f"{template}.subject.txt").render(context).split())
-        text = _BLANK_LINES.sub("\n\n", _template(f"{template}.txt").render(context)).strip() + "\n"
-        if recipient.channel == Channel.TELEGRAM:
+def render(template: str, *, language: str, audience: str, channel: str, facts: dict) -> dict:
+    """One message: {subject, text, html} for e-mail, {text, parse_mode} for Telegram."""
+    with translation.override(language):
+        ctx = _for_templates(facts, for_buyer=audience == Audience.BUYER)
+        subject = " ".join(_template(f"{template}.subject.txt").render(ctx).split())
+        text = _BLANK_LINES.sub("\n\n", _template(f"{template}.txt").render(ctx)).strip() + "\n"
+        if channel == Channel.TELEGRAM:
             return {"text": telegram_html(subject, text), "parse_mode": "HTML"}
-        html = _template(f"{template}.html").render(context)
+        html = _template(f"{template}.html").render(ctx)
     return {"subject": subject, "text": text, "html": html}
+
+
+def render_message(message) -> dict:
+    """An outbox row, rendered as it goes out (rows from before migration 0002 carry their
+    rendered text)."""
+    if "rendered" in message.context:
+        return message.context["rendered"]
+    return render(message.template, language=message.language, audience=message.audience,
+                  channel=message.channel, facts=message.context)

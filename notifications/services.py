@@ -1,28 +1,27 @@
 """The one entry point every part calls to tell somebody something, and the outbox's services.
 
-`notify()` renders the messages of one occurrence of an event and writes them to the outbox
-in the caller's transaction; delivery starts only after that transaction commits. A second
-call for the same occurrence writes nothing (dedupe key unique per event occurrence, side,
-channel and address).
+`notify()` writes the messages of one occurrence of an event to the outbox in the caller's
+transaction — each with its template and what it must say as of now, for its recipient's side;
+the delivery worker renders them after that transaction commits. A second call for the same
+occurrence writes nothing (dedupe key unique per event occurrence, side, channel and address).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections import defaultdict
 import logging
+from collections import defaultdict
 
 from django.db import transaction
 from django.utils import timezone
 
-from . import events, links, recipients, rendering
+from . import events, links, recipients, rendering, snapshot
 from .models import Audience, OutboxMessage
 
 log = logging.getLogger(__name__)
 
 # Parameters that steer routing but do not tell one occurrence from another.
-_NOT_IN_KEY = frozenset({"language", "orders"})
+_NOT_IN_KEY = frozenset({"language", "orders", "count", "more", "list_url"})
 
 
 def _occurrence(event: str, *, order, store, related, params: dict, explicit) -> str:
@@ -69,7 +68,7 @@ def _rows(event: str, *, order, store, related, occurrence, params: dict, shared
     key_base = _occurrence(event, order=order, store=store, related=related, params=params, explicit=occurrence)
     store_audience = shared.audience(store)
     rows: dict[str, OutboxMessage] = {}
-    renders: dict[tuple, dict] = {}  # one occurrence renders each (template, language, side, channel) once
+    facts: dict[bool, dict] = {}  # one context per side (buyer or not), shared by its rows
     now = timezone.now()
     for route in events.routes_for(event):
         if route.when is not None and not route.when(order=order, store=store, related=related, params=params):
@@ -84,35 +83,44 @@ def _rows(event: str, *, order, store, related, occurrence, params: dict, shared
             key = dedupe_key(key_base, recipient)
             if key in rows:
                 continue
-            render_key = (route.template, recipient.language, recipient.audience == Audience.BUYER, recipient.channel)
-            if render_key not in renders:
-                renders[render_key] = rendering.render(route.template, recipient, order=order, store=store,
-                                                       related=related, params=params)
+            for_buyer = recipient.audience == Audience.BUYER
+            if for_buyer not in facts:
+                facts[for_buyer] = rendering.context(for_buyer=for_buyer, order=order, store=store,
+                                                     related=related, params=params)
             rows[key] = OutboxMessage(
                 event=event, audience=str(recipient.audience), channel=str(recipient.channel),
-                recipient=recipient.address, language=recipient.language, payload=renders[render_key],
-                dedupe_key=key, order=order, store=store, created_at=now, next_attempt_at=now,
+                recipient=recipient.address, language=recipient.language, template=route.template,
+                context=facts[for_buyer], dedupe_key=key, order=order, store=store, created_at=now,
+                next_attempt_at=now,
             )
     return rows
 
 
-_COPY_COLUMNS = ("event", "audience", "channel", "recipient", "language", "payload", "dedupe_key", "order_id",
-                 "store_id", "status", "attempts", "next_attempt_at", "last_error", "provider_message_id", "created_at")
+_COPY_COLUMNS = ("event", "audience", "channel", "recipient", "language", "template", "context", "dedupe_key",
+                 "order_id", "store_id", "status", "attempts", "next_attempt_at", "last_error", "provider_message_id",
+                 "created_at")
 _COPY_FROM = 200  # rows: below this an INSERT is as quick
+# Orders named in one expiry list; the rest are counted and linked. Telegram takes 4,096
+# characters, and nobody reads a list of 500 order numbers in an e-mail.
+EXPIRED_LIST_LIMIT = 20
 
 
 def _expired_summary(order) -> dict:
-    from orders.choices import CancelReason
-
-    return {"number": order.pk, "store": order.store.name, "reason": CancelReason(order.cancel_reason).label,
+    return {"number": order.pk, "store": order.store.name, "cancel_reason": order.cancel_reason,
             "url": links.cabinet_order_url(order), "admin_url": links.admin_order_url(order)}
+
+
+def _expired_list(orders: list, list_url: str) -> dict:
+    return {"orders": [_expired_summary(o) for o in orders[:EXPIRED_LIST_LIMIT]], "count": len(orders),
+            "more": max(0, len(orders) - EXPIRED_LIST_LIMIT), "list_url": list_url}
 
 
 def notify_expired(orders) -> int:
     """Expiry cancellations (SPEC §4): each buyer gets a message about their order (with the
     offer to buy the same goods elsewhere); each store gets one message listing its expired
-    orders and the moderators one listing them all, however many a sweep batch expired."""
-    orders = list(orders)
+    orders and the moderators one listing them all, however many a sweep batch expired (the
+    first EXPIRED_LIST_LIMIT by number, the rest counted with a link to the full list)."""
+    orders = sorted(orders, key=lambda o: o.pk)
     if not orders:
         return 0
     written = notify_many("order_expired", orders)
@@ -121,8 +129,9 @@ def notify_expired(orders) -> int:
         by_store[order.store_id].append(order)
     for group in by_store.values():
         written += notify("orders_expired", store=group[0].store, occurrence=_ids(group),
-                          orders=[_expired_summary(o) for o in group])
-    written += notify("orders_expired_platform", occurrence=_ids(orders), orders=[_expired_summary(o) for o in orders])
+                          **_expired_list(group, links.cabinet_expired_url()))
+    written += notify("orders_expired_platform", occurrence=_ids(orders),
+                      **_expired_list(orders, links.admin_expired_url()))
     return written
 
 
@@ -135,10 +144,14 @@ def _copy(new: list[OutboxMessage]) -> None:
     Only for callers that hold the rows' orders locked (the sweep), so no concurrent writer can
     add the same dedupe key between the look-up and the copy."""
     table = OutboxMessage._meta.db_table
+    encoded: dict[int, str] = {}  # rows of one occurrence and side share their context
     with transaction.get_connection().cursor() as cursor:
         with cursor.connection.cursor().copy(f"COPY {table} ({', '.join(_COPY_COLUMNS)}) FROM STDIN") as copy:
             for m in new:
-                copy.write_row((m.event, m.audience, m.channel, m.recipient, m.language, json.dumps(m.payload),
+                text = encoded.get(id(m.context))
+                if text is None:
+                    text = encoded[id(m.context)] = snapshot.dumps(m.context)
+                copy.write_row((m.event, m.audience, m.channel, m.recipient, m.language, m.template, text,
                                 m.dedupe_key, m.order_id, m.store_id, m.status, 0, m.next_attempt_at, "", "",
                                 m.created_at))
 

@@ -94,7 +94,7 @@ class SortableOnlyChangeList(ChangeList):
 class OrderAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["number", "store", "status", "buyer", "total", "created_at", "delivery_method"]
     list_display_links = ["number"]
-    list_filter = ["status", "store", "delivery_method"]
+    list_filter = ["status", "cancel_reason", "store", "delivery_method"]
     list_select_related = ["store"]
     list_per_page = 50
     # Newest number first: the primary-key index serves it, filtered or not, without a sort.

@@ -1,4 +1,4 @@
-"""Transports send one rendered outbox message and say how a failure should be treated."""
+"""Transports send one outbox message, rendered by the caller, and say how a failure should be treated."""
 
 from __future__ import annotations
 

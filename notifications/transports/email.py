@@ -30,21 +30,21 @@ class EmailTransport:
             finally:
                 self.connection = None
 
-    def send(self, message) -> str:
-        """Send one outbox row; return the provider's message id ('' when it gives none)."""
+    def send(self, message, content: dict) -> str:
+        """Send one outbox row rendered as `content` ({subject, text, html}); return the
+        provider's message id ('' when it gives none)."""
         if self.connection is None:
             self.connection = get_connection()
             self.connection.open()
             session = getattr(self.connection, "session", None)  # anymail's HTTP-API backends
             if isinstance(session, requests.Session):
                 pin_environment(session, getattr(self.connection, "api_url", "") or "https://")
-        payload = message.payload
         email = EmailMultiAlternatives(
-            subject=payload["subject"], body=payload["text"], from_email=settings.DEFAULT_FROM_EMAIL,
+            subject=content["subject"], body=content["text"], from_email=settings.DEFAULT_FROM_EMAIL,
             to=[message.recipient], headers={"X-Outbox-Id": str(message.pk)}, connection=self.connection,
         )
-        if payload.get("html"):
-            email.attach_alternative(payload["html"], "text/html")
+        if content.get("html"):
+            email.attach_alternative(content["html"], "text/html")
         try:
             email.send()
         except (AnymailRecipientsRefused, AnymailInvalidAddress, smtplib.SMTPRecipientsRefused) as exc:

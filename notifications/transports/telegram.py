@@ -90,13 +90,13 @@ class TelegramTransport:
             self.client.close()
             self.client = None
 
-    def send(self, message) -> str:
+    def send(self, message, content: dict) -> str:
+        """Send one outbox row rendered as `content` ({text, parse_mode})."""
         if self.client is None:
             self.client = TelegramClient()
-        payload = message.payload
         try:
-            return str(self.client.send_message(message.recipient, payload["text"],
-                                                parse_mode=payload.get("parse_mode")))
+            return str(self.client.send_message(message.recipient, content["text"],
+                                                parse_mode=content.get("parse_mode")))
         except TelegramError as exc:
             raise classify(exc) from exc
 

@@ -2,8 +2,10 @@
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from notifications.models import OutboxMessage
+from notifications.rendering import render_message
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +15,8 @@ pytestmark = pytest.mark.django_db
 def failed_message():
     return OutboxMessage.objects.create(
         event="order_placed", audience="buyer", channel="email", recipient="b@example.com", language="uk",
-        payload={"subject": "s", "text": "t", "html": "h"}, dedupe_key="k" * 64, status="failed", attempts=20,
+        template="telegram_unlinked",
+        context={"store_name": "Alpha Shop", "params": {"reason": "Forbidden: bot was blocked by the user"}}, dedupe_key="k" * 64, status="failed", attempts=20,
         last_error="ESP unavailable (503)")
 
 
@@ -30,6 +33,17 @@ def test_moderators_see_failed_messages_and_retry_them(client, moderator, failed
     failed_message.refresh_from_db()
     assert (failed_message.status, failed_message.attempts) == ("pending", 0)
     assert len(callbacks) == 1  # delivery is kicked after the commit
+
+
+def test_moderators_see_the_message_as_it_will_go_out(client, moderator, failed_message):
+    client.force_login(moderator)
+    url = reverse("admin:notifications_outboxmessage_change", args=[failed_message.pk])
+    page = client.get(url).content.decode()
+    subject = render_message(failed_message)["subject"]  # not in the stored context: rendered for the page
+    assert "Alpha Shop" in subject and escape(subject) in page
+    OutboxMessage.objects.filter(pk=failed_message.pk).update(template="no_such_template")
+    page = client.get(url).content.decode()
+    assert client.get(url).status_code == 200 and "TemplateDoesNotExist" in page
 
 
 def test_other_staff_cannot_see_the_outbox(client, failed_message):

@@ -20,8 +20,8 @@ def make_rows(n: int, *, channel="email") -> list[int]:
     now = timezone.now()
     OutboxMessage.objects.bulk_create([
         OutboxMessage(event="order_placed", audience="buyer", channel=channel, recipient=f"buyer{i}@example.com",
-                      language="en", dedupe_key=f"test-{i:08d}", next_attempt_at=now,
-                      payload={"subject": f"Message {i}", "text": f"Body {i}\n", "html": f"<p>Body {i}</p>"})
+                      language="en", dedupe_key=f"test-{i:08d}", next_attempt_at=now, template="telegram_unlinked",
+                      context={"store_name": f"Store {i}", "params": {"reason": f"reason {i}"}})
         for i in range(n)
     ])
     return list(OutboxMessage.objects.order_by("pk").values_list("pk", flat=True))

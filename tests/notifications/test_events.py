@@ -7,6 +7,7 @@ from notifications import delivery
 from notifications.events import ROUTES, UnknownEvent
 from notifications.models import OutboxMessage
 from notifications.preferences import preferences_update
+from notifications.rendering import render_message
 from notifications.services import notify
 from orders.choices import CancelReason
 from orders.services import (
@@ -27,6 +28,11 @@ pytestmark = pytest.mark.django_db
 
 SELLER_NOTE = "SELLER-ONLY-NOTE-4711"
 CANCEL_NOTE = "CANCEL-COMMENT-0815"
+
+
+def content(row) -> dict:
+    """The message as the worker will send it."""
+    return render_message(row)
 
 
 def rows(**filters):
@@ -66,8 +72,8 @@ def test_new_order_goes_to_the_stores_own_address_when_it_has_one(place_order, s
 def test_buyer_links_to_the_public_page_and_seller_links_to_the_cabinet(place_order, channels):
     order = place_order()
     buyer = rows(audience="buyer")[0]
-    assert f"/o/{order.public_token}/" in buyer.payload["text"]
-    assert "/cabinet/" not in buyer.payload["text"] + buyer.payload["html"]
+    assert f"/o/{order.public_token}/" in content(buyer)["text"]
+    assert "/cabinet/" not in content(buyer)["text"] + content(buyer)["html"]
 
 
 def test_a_buyer_message_never_contains_a_seller_comment(place_order, seller, channels):
@@ -86,7 +92,7 @@ def test_a_buyer_message_never_contains_a_seller_comment(place_order, seller, ch
         for part in ("Subject", "TextBody", "HtmlBody"):
             assert SELLER_NOTE not in message[part]
             assert CANCEL_NOTE not in message[part]
-    cancelled = buyer_rows[-1].payload
+    cancelled = content(buyer_rows[-1])
     assert "Інші причини" in cancelled["text"] or "Other reasons" in cancelled["text"]
     # The store cancelled itself: it is not told about its own cancellation.
     assert rows(event="order_cancelled", audience="store") == []
@@ -101,7 +107,7 @@ def test_a_buyer_cancellation_tells_the_store_and_its_members(place_order, store
         ("store", "owner@example.com"),  # the store's address (the owner's), once
         ("members", "manager@example.com"),
     }
-    assert "changed my mind" in next(r for r in store_rows if r.audience == "store").payload["text"]
+    assert "changed my mind" in content(next(r for r in store_rows if r.audience == "store"))["text"]
 
 
 def test_status_messages_for_the_buyer(place_order, seller, channels):
@@ -122,7 +128,7 @@ def test_split_tells_the_buyer_about_both_orders(place_order, seller, channels):
     item = order.items.first()
     new = order_split(actor=seller, order=order, quantities={item.pk: 1})
     message = rows(event="order_split")[0]
-    assert f"№{new.pk}" in message.payload["text"] and f"/o/{new.public_token}/" in message.payload["text"]
+    assert f"№{new.pk}" in content(message)["text"] and f"/o/{new.public_token}/" in content(message)["text"]
 
 
 def test_expiry_tells_buyer_store_members_and_moderators_once(place_order, moderator, channels):
@@ -135,9 +141,9 @@ def test_expiry_tells_buyer_store_members_and_moderators_once(place_order, moder
         ("store", "owner@example.com"), ("members", "manager@example.com")}
     assert {(r.audience, r.recipient) for r in rows(event="orders_expired_platform")} == {
         ("moderators", "mod@example.com")}
-    buyer = rows(event="order_expired")[0].payload["text"]
+    buyer = content(rows(event="order_expired")[0])["text"]
     assert "/search?q=Phone+case+Charger" in buyer
-    store = rows(event="orders_expired", audience="store")[0].payload["text"]
+    store = content(rows(event="orders_expired", audience="store")[0])["text"]
     assert f"#{order.pk}" in store and f"/cabinet/orders/{order.pk}/" in store
     assert rows(event="order_cancelled") == []
 
@@ -152,7 +158,28 @@ def test_a_sweep_batch_of_expiries_gives_one_list_per_store_and_one_to_moderator
     (store_list,) = rows(event="orders_expired", audience="store")
     (moderators_list,) = rows(event="orders_expired_platform")
     for order in orders:
-        assert f"#{order.pk}" in store_list.payload["text"] and f"#{order.pk}" in moderators_list.payload["text"]
+        assert f"#{order.pk}" in content(store_list)["text"] and f"#{order.pk}" in content(moderators_list)["text"]
+
+
+def test_a_long_expiry_list_names_the_first_orders_and_links_to_the_rest(place_order, offers, moderator, channels,
+                                                                          monkeypatch):
+    from notifications import services
+    from orders.sweep import sweep
+    from tests.orders.deadline_support import entered_at, kyiv
+
+    monkeypatch.setattr(services, "EXPIRED_LIST_LIMIT", 2)
+    orders = [entered_at(place_order(lines=[(offers[0], 1)]), kyiv(2026, 11, 24, 18, 0)) for _ in range(3)]
+    assert sweep(now=kyiv(2026, 11, 25, 10, 0)).expired == 3
+    (store_list,) = rows(event="orders_expired", audience="store")
+    (moderators_list,) = rows(event="orders_expired_platform")
+    store_mail, moderators_mail = content(store_list), content(moderators_list)
+    for mail, list_url in ((store_mail, "/cabinet/orders/?tab=cancelled"), (moderators_mail, "cancel_reason__in=")):
+        assert "3" in mail["subject"]  # the count is of all of them
+        assert f"#{orders[0].pk}" in mail["text"] and f"#{orders[1].pk}" in mail["text"]
+        assert f"#{orders[2].pk}" not in mail["text"] + mail["html"]
+        assert list_url in mail["text"], mail["text"]
+        assert list_url.replace("&", "&amp;") in mail["html"]
+    assert len(store_list.context["params"]["orders"]) == 2 and store_list.context["params"]["more"] == 1
 
 
 def test_a_second_notify_of_the_same_occurrence_writes_nothing(place_order):
@@ -177,7 +204,7 @@ def test_offers_hidden_tells_the_owner_and_the_moderators(store, moderator, chan
     notify("store_offers_hidden", store=store)
     assert {(r.audience, r.recipient) for r in rows(event="store_offers_hidden")} == {
         ("owner", "owner@example.com"), ("moderators", "mod@example.com")}
-    assert "3 or more orders expired" in rows(audience="owner")[0].payload["text"]
+    assert "3 or more orders expired" in content(rows(audience="owner")[0])["text"]
 
 
 def test_preferences_switch_channels_off(place_order, linked_store, owner, manager, channels):
@@ -226,7 +253,7 @@ def test_every_route_has_its_templates():
 ])
 def test_the_buyer_reads_their_language(place_order, language, subject):
     order = place_order(buyer_language=language)
-    assert rows(audience="buyer")[0].payload["subject"] == subject.format(n=order.pk)
+    assert content(rows(audience="buyer")[0])["subject"] == subject.format(n=order.pk)
 
 
 def test_members_read_their_own_language_and_the_store_its_own(place_order, store, manager, channels):
@@ -236,9 +263,9 @@ def test_members_read_their_own_language_and_the_store_its_own(place_order, stor
     order = place_order()
     order_cancel_by_buyer(order=order)
     by_recipient = {r.recipient: r for r in rows(event="order_cancelled")}
-    assert by_recipient["orders@alpha.example"].payload["subject"].startswith("Заказ №")
-    assert by_recipient["manager@example.com"].payload["subject"].startswith("Order #")
-    assert by_recipient["owner@example.com"].payload["subject"].startswith("Замовлення №")
+    assert content(by_recipient["orders@alpha.example"])["subject"].startswith("Заказ №")
+    assert content(by_recipient["manager@example.com"])["subject"].startswith("Order #")
+    assert content(by_recipient["owner@example.com"])["subject"].startswith("Замовлення №")
 
 
 def test_one_delivery_kick_per_transaction(place_order, django_capture_on_commit_callbacks):
