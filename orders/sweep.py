@@ -30,7 +30,7 @@ from sellers.models import FeeCharge, Offer, Store
 from . import deadlines
 from .choices import EXPIRY_REASONS, OPEN_STATUSES, Status
 from .deadlines import Reminder
-from .history import stamp
+from .history import record_saved, stamp
 from .models import Order, OrderItem
 from .services.base import run_transition
 
@@ -116,13 +116,12 @@ def _expire(by_reason: dict[str, list[Order]], now: datetime, p: Platform, resul
             run_transition(order, "cancel")
             order.status_changed_at = now
             deadlines.refresh(order, status_changed=True, p=p)
-            stamp(order, actor, "expire", reason)
-        Order.objects.filter(pk__in=[o.pk for o in group]).update(
+        pks = [o.pk for o in group]
+        Order.objects.filter(pk__in=pks).update(
             status=Status.CANCELLED, cancel_reason=reason, cancelled_by=ActorKind.PLATFORM, status_changed_at=now,
             excellent_deadline=None, acceptable_deadline=None, next_check_at=None, reminders_sent=0,
         )
-    Order.history.bulk_history_create(orders, default_date=now,
-                                      custom_historical_attrs={"actor_kind": ActorKind.PLATFORM, "action": "expire"})
+        record_saved(Order, pks, date=now, actor=actor, action="expire", reason=reason)
     FeeCharge.objects.bulk_create([build_charge(o, FeeCharge.Kind.EXPIRED, p.fee_percent) for o in orders])
     prefetch_related_objects(orders, "items")
     notify_expired(orders)

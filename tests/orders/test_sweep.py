@@ -61,6 +61,23 @@ def test_expiry_at_the_deadline_cancels_returns_stock_charges_fee(place_order, o
     assert last.status == Status.CANCELLED and last.history_change_reason == CancelReason.PROCESSING_TIME_EXPIRED
 
 
+def test_the_expiry_history_row_is_a_full_snapshot_of_the_changed_order(place_order, seller):
+    """The sweep copies history rows in the database; they must hold what simple-history's
+    own bulk_history_create would: every tracked field of the order as saved, marked changed."""
+    expiring = entered_at(place_order(), TUE_18)
+    order = order_open(actor=seller, order=place_order())
+    order = entered_at(ready_delivery(order, seller), TUE_18)  # a full row: delivery, cost, ship-by
+    assert sweep(now=DEADLINE + timedelta(days=3)).expired == 2
+    for pk in (expiring.pk, order.pk):
+        saved = Order.objects.get(pk=pk)
+        last = saved.history.order_by("-history_id").first()
+        assert (last.history_type, last.history_date) == ("~", DEADLINE + timedelta(days=3))
+        tracked = [f.attname for f in Order.history.model.tracked_fields]
+        assert len(tracked) > 20
+        assert {name: getattr(last, name) for name in tracked} == {name: getattr(saved, name) for name in tracked}
+        assert last.prev_record is not None and last.diff_against(last.prev_record).changed_fields
+
+
 def test_rerun_is_idempotent(place_order, offers):
     entered_at(place_order(), TUE_18)
     assert sweep(now=DEADLINE).expired == 1
