@@ -21,7 +21,7 @@ from .models import Audience, OutboxMessage
 log = logging.getLogger(__name__)
 
 # Parameters that steer routing but do not tell one occurrence from another.
-_NOT_IN_KEY = frozenset({"language", "orders", "count", "more", "list_url"})
+_NOT_IN_KEY = frozenset({"language", "orders"})
 
 
 def _occurrence(event: str, *, order, store, related, params: dict, explicit) -> str:

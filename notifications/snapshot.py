@@ -51,7 +51,3 @@ class Decoder(json.JSONDecoder):
 
 def dumps(value) -> str:
     return json.dumps(value, cls=Encoder, ensure_ascii=False, separators=(",", ":"))
-
-
-def loads(text: str):
-    return json.loads(text, cls=Decoder)

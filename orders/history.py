@@ -4,7 +4,8 @@ Services call `stamp()` before saving; simple-history copies the stamp into the 
 through its documented `pre_create_historical_record` signal (metadata only, no logic).
 """
 
-from django.db import models
+from django.db import connection, models
+from django.db.models import Value
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.signals import pre_create_historical_record
@@ -39,15 +40,12 @@ def record_saved(model, pks, *, date, actor: Actor, action: str, reason: str = "
     `INSERT INTO historical … SELECT … FROM table WHERE pk IN …` — with the same values
     simple-history's `bulk_history_create` would build one Python object at a time. For bulk
     changes of hundreds of rows (the sweep); the caller holds the rows locked."""
-    from django.db import connection
-    from django.db.models import Value
-
     historical = model.history.model
     tracked = [field.name for field in historical.tracked_fields]
-    stamp_values = {
+    stamp_values = {  # historical field name -> the value every row gets
         "history_date": Value(date, output_field=historical._meta.get_field("history_date")),
         "history_type": Value("~", output_field=models.CharField()),
-        "history_user_id": Value(actor.user.pk if actor.user else None, output_field=models.IntegerField()),
+        "history_user": Value(actor.user.pk if actor.user else None, output_field=models.IntegerField()),
         "history_change_reason": Value(reason, output_field=models.TextField()),
         "actor_kind": Value(str(actor.kind), output_field=models.CharField()),
         "action": Value(action, output_field=models.CharField()),
@@ -56,8 +54,7 @@ def record_saved(model, pks, *, date, actor: Actor, action: str, reason: str = "
     select = (model._base_manager.filter(pk__in=list(pks)).order_by()
               .annotate(**aliases).values_list(*(model._meta.get_field(n).attname for n in tracked), *aliases))
     sql, params = select.query.sql_with_params()
-    columns = [historical._meta.get_field(n).column for n in tracked]
-    columns += [historical._meta.get_field(n.removesuffix("_id")).column for n in stamp_values]
+    columns = [historical._meta.get_field(n).column for n in (*tracked, *stamp_values)]
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {quote(historical._meta.db_table)} ({', '.join(map(quote, columns))}) {sql}",
