@@ -20,7 +20,7 @@ run:
 test:
 	@bash scripts/system-deps.sh test
 	@bash scripts/venv.sh requirements-dev.txt
-	.venv/bin/python -m pytest $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=ci .venv/bin/python -m pytest $(PYTEST_ARGS)
 
 # The project catalog (locale/) takes marketplace/, orders/, sellers/ and templates/; the
 # notifications app keeps its own catalog, so it is extracted from inside the app.

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # The indexes the cabinet's list needs (orders/models.py; the list orders by
-# acceptable_deadline ASC NULLS LAST, created_at DESC, id DESC; see sellers/selectors.py).
+# acceptable_deadline ASC NULLS LAST, created_at DESC, id DESC; see sellers/cabinet/selectors.py).
 # --no-indexes drops them to show what they are worth.
 LIST_INDEXES = ("order_store_status_deadline", "order_store_deadline_all")
 

@@ -11,8 +11,8 @@ from datetime import date
 import holidays
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
+from . import clock
 from .models import NonWorkingPeriod, PlatformPolicy, ProcessingPolicy, WorkingDayOverride
 from .worktime import KYIV, WorkCalendar
 
@@ -55,7 +55,7 @@ def public_holidays(years) -> frozenset[date]:
 
 
 def _build(policy: PlatformPolicy) -> Platform:
-    this_year = timezone.localdate().year
+    this_year = clock.today().year
     years = range(this_year - HOLIDAY_YEARS_BACK, this_year + HOLIDAY_YEARS_AHEAD + 1)
     overrides = frozenset(WorkingDayOverride.objects.values_list("date", flat=True))
     closures = tuple(NonWorkingPeriod.objects.values_list("starts_at", "ends_at"))
@@ -117,7 +117,7 @@ def calendar_changed() -> None:
 
 def announced_closures(now=None):
     """Non-working periods announced to sellers now (shown in the cabinet ahead of time)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     return list(
         NonWorkingPeriod.objects.filter(announce_from__lte=now, ends_at__gt=now).exclude(announcement="")
         .order_by("starts_at")

@@ -77,6 +77,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The cabinet is a subpackage of the `sellers` app, not an app of its own.
+            "libraries": {"cabinet": "sellers.cabinet.templatetags.cabinet"},
         },
     },
 ]

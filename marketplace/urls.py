@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("cabinet/", include("sellers.urls")),
+    path("cabinet/", include("sellers.cabinet.urls")),
     path("telegram/", include("notifications.urls")),
     path("o/", include("orders.urls")),
     path("", RedirectView.as_view(pattern_name="cabinet:order_list"), name="root"),

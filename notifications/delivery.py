@@ -37,8 +37,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, CharField, F, Value, When
-from django.utils import timezone
 
+from marketplace import clock
 from .models import Channel, OutboxMessage
 from .rendering import render_message
 from .transports import Failure
@@ -78,7 +78,7 @@ def backoff(attempts: int) -> timedelta:
 
 def claim(*, limit: int, now: datetime | None = None) -> tuple[uuid.UUID, list[OutboxMessage]]:
     """Take up to `limit` due rows for this worker; returns the claim token and the rows."""
-    now = now or timezone.now()
+    now = now or clock.now()
     token = uuid.uuid4()
     with transaction.atomic():
         ids = list(
@@ -105,7 +105,7 @@ def record_sent(sent: list[tuple[OutboxMessage, str]]) -> int:
     provider_ids = Case(*[When(pk=message.pk, then=Value(provider_id[:200])) for message, provider_id in sent],
                         default=Value(""), output_field=CharField())
     done = (OutboxMessage.objects.filter(pk__in=ids).exclude(status=Status.SENT)
-            .update(status=Status.SENT, sent_at=timezone.now(), provider_message_id=provider_ids, claim=None,
+            .update(status=Status.SENT, sent_at=clock.now(), provider_message_id=provider_ids, claim=None,
                     last_error=""))
     if done != len(ids):
         log.warning("%s of outbox messages %s were already recorded as sent: they went out twice",
@@ -117,7 +117,7 @@ def record_failure(message: OutboxMessage, token: uuid.UUID, failure: Failure) -
     """Write a failed attempt under our claim; returns the row's new status."""
     from . import telegram_link  # the chat services notify() in turn
 
-    now = timezone.now()
+    now = clock.now()
     error = str(failure)[:2000]
     mine = OutboxMessage.objects.filter(pk=message.pk, claim=token, status=Status.SENDING)
     if failure.migrate_to is not None and message.channel == Channel.TELEGRAM:
@@ -185,7 +185,7 @@ class BatchDelivery:
         try:
             for index, message in enumerate(self.batch):
                 if index and time.monotonic() > self.stop_at:  # the first one always goes: progress
-                    self.result.released += release(self.batch[index:], self.token, at=timezone.now())
+                    self.result.released += release(self.batch[index:], self.token, at=clock.now())
                     break
                 self.one(message)
         finally:

@@ -13,8 +13,8 @@ import logging
 from collections import defaultdict
 
 from django.db import transaction
-from django.utils import timezone
 
+from marketplace import clock
 from . import events, links, recipients, rendering, snapshot
 from .models import Audience, OutboxMessage
 
@@ -36,7 +36,7 @@ def _occurrence(event: str, *, order, store, related, params: dict, explicit) ->
         parts.append(f"x{explicit}")
     elif order is None:
         # A store-level event without an order or an explicit occurrence: once a day at most.
-        parts.append(timezone.localdate().isoformat())
+        parts.append(clock.today().isoformat())
     parts += [f"{name}={params[name]!r}" for name in sorted(params) if name not in _NOT_IN_KEY]
     return "|".join(parts)
 
@@ -69,7 +69,7 @@ def _rows(event: str, *, order, store, related, occurrence, params: dict, shared
     store_audience = shared.audience(store)
     rows: dict[str, OutboxMessage] = {}
     facts: dict[bool, dict] = {}  # one context per side (buyer or not), shared by its rows
-    now = timezone.now()
+    now = clock.now()
     for route in events.routes_for(event):
         if route.when is not None and not route.when(order=order, store=store, related=related, params=params):
             continue
@@ -208,7 +208,7 @@ def outbox_retry(*, message_ids) -> int:
     with transaction.atomic():
         count = (OutboxMessage.objects.filter(pk__in=list(message_ids),
                                               status__in=[OutboxMessage.Status.FAILED, OutboxMessage.Status.PENDING])
-                 .update(status=OutboxMessage.Status.PENDING, attempts=0, next_attempt_at=timezone.now(), claim=None))
+                 .update(status=OutboxMessage.Status.PENDING, attempts=0, next_attempt_at=clock.now(), claim=None))
         if count:
             kick_after_commit()
     return count

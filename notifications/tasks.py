@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.utils import timezone
 
+from marketplace import clock
 from . import delivery
 from .services import outbox_purge
 
@@ -26,7 +26,7 @@ def deliver_due() -> dict:
 
 @shared_task(ignore_result=True)
 def purge_sent() -> int:
-    return outbox_purge(older_than=timezone.now() - timedelta(days=settings.NOTIFICATIONS_KEEP_SENT_DAYS))
+    return outbox_purge(older_than=clock.now() - timedelta(days=settings.NOTIFICATIONS_KEEP_SENT_DAYS))
 
 
 def kick() -> bool:

@@ -12,9 +12,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace import clock
 from marketplace.errors import NotAllowed, ServiceError
 from sellers.models import Store, StoreMember
 
@@ -38,7 +38,7 @@ def telegram_link_start(*, store: Store, user) -> str:
     if not StoreMember.objects.filter(store=store, user=user, user__is_active=True).exists():
         raise NotAllowed(_("Only the store's members can link a Telegram chat."))
     token = secrets.token_urlsafe(32)  # 43 characters of [A-Za-z0-9_-], 256 random bits
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         TelegramLinkToken.objects.filter(store=store, used_at__isnull=True).delete()
         TelegramLinkToken.objects.create(
@@ -51,7 +51,7 @@ def telegram_link_start(*, store: Store, user) -> str:
 def telegram_link_complete(*, chat_id: int, token: str, language: str = "") -> Store | None:
     """The bot got `/start <token>` from `chat_id`: bind the chat to the token's store and say so
     in the chat. An unknown, used or expired token gets a short answer in the chat instead."""
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         link = (TelegramLinkToken.objects.select_for_update().select_related("store")
                 .filter(token_hash=token_hash(token)).first()) if TOKEN_RE.fullmatch(token) else None
@@ -82,7 +82,7 @@ def telegram_unlink(*, store: Store, reason: str = "") -> bool:
         if not Store.objects.filter(telegram_chat_id=chat_id).exists():
             _fail_waiting(chat_id, reason or "chat unlinked")
         if reason:
-            notify("telegram_unlinked", store=store, reason=reason, occurrence=timezone.now().isoformat())
+            notify("telegram_unlinked", store=store, reason=reason, occurrence=clock.now().isoformat())
     return True
 
 

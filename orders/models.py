@@ -18,7 +18,7 @@ from .choices import (
     PaymentMethod,
     Status,
 )
-from .history import HistoryContext
+from marketplace.history import HistoryContext
 
 
 def new_public_token() -> str:

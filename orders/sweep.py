@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.db.models import Count
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace import clock
 from marketplace.actors import Actor, ActorKind
 from marketplace.calendar import Platform, platform
 from marketplace.models import ProcessingPolicy
@@ -30,7 +30,7 @@ from sellers.models import FeeCharge, Offer, Store
 from . import deadlines
 from .choices import EXPIRY_REASONS, OPEN_STATUSES, Status
 from .deadlines import Reminder
-from .history import record_saved, stamp
+from marketplace.history import record_saved, stamp
 from .models import Order, OrderItem
 from .services.base import run_transition
 
@@ -60,7 +60,7 @@ def _due(now: datetime):
 
 def sweep(*, now: datetime | None = None, batch_size: int = 500) -> SweepResult:
     """One pass over everything due at `now`."""
-    now = now or timezone.now()
+    now = now or clock.now()
     p = platform()
     result = SweepResult()
     while True:

@@ -21,9 +21,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.actors import Actor, ActorKind
 from marketplace.errors import NotAllowed, RuleViolation
-from orders.history import stamp
-from orders.models import Order
-from orders.services import order_set_item_quantity
+from marketplace.history import stamp
 
 from .models import Offer, Store, StoreMember
 
@@ -89,30 +87,6 @@ def offer_set_paused(*, actor: Actor, offer: Offer | int, paused: bool) -> Offer
             stamp(offer, actor, "pause" if paused else "resume")
             offer.save(update_fields=["paused", "updated_at"])
     return offer
-
-
-# --- orders: composite edits made of single-item services ----------------------------------
-
-
-def order_items_update(*, actor: Actor, order: Order, quantities: dict[int, int]) -> Order:
-    """Set several items' quantities at once (0 removes an item): all or nothing.
-
-    Every change goes through `order_set_item_quantity` (window, stock, history); the outer
-    transaction rolls all of them back when one is refused."""
-    changes = {int(item_id): int(qty) for item_id, qty in quantities.items()}
-    if any(qty < 0 for qty in changes.values()):
-        raise RuleViolation(_("Quantities cannot be negative."))
-    current = dict(order.items.values_list("pk", "quantity"))
-    changes = {item_id: qty for item_id, qty in changes.items() if current.get(item_id) != qty}
-    if not changes:
-        raise RuleViolation(_("Nothing changed."), code="unchanged")
-    if all(changes.get(item_id, qty) == 0 for item_id, qty in current.items()):
-        raise RuleViolation(_("An order keeps at least one item; cancel the order instead."), code="last_item")
-    with transaction.atomic():
-        # Increases last, so stock freed by decreases in the same step can be reused.
-        for item_id, qty in sorted(changes.items(), key=lambda kv: kv[1] - current.get(kv[0], 0)):
-            order = order_set_item_quantity(actor=actor, order=order, item_id=item_id, quantity=qty)
-    return order
 
 
 # --- store settings -----------------------------------------------------------------------

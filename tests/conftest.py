@@ -3,25 +3,49 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+import os
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from marketplace import clock as platform_clock
 from marketplace.actors import MODERATORS_GROUP, Actor
+from marketplace.worktime import KYIV
 from orders.services import Line, order_place
 from sellers.models import Offer, Store, StoreMember
 
 _seq = itertools.count(1)
 
 
+# Every test starts at this moment, whatever the machine's clock says (a Kyiv night, a
+# weekend, New Year's Day, a DST-change Sunday): an ordinary Tuesday, 10:00 in Kyiv, inside
+# working hours, with the working days Wednesday to Friday after it. The clock ticks on from
+# there. A test that needs another moment moves the `clock` fixture (`clock.move_to(...)`) or
+# hands `now` to the code; every other time in a test is built from `platform_clock.now()`.
+PINNED_NOW = datetime(2026, 11, 24, 10, 0, tzinfo=KYIV)
+
+
 def pytest_configure(config):
     from django.conf import settings
+    from hypothesis import settings as hypothesis_settings
 
     # Hashing real passwords costs ~0.4 s per user; tests need the check, not the strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # `make test` loads the "ci" profile: a fixed seed, so a failure reproduces as it was.
+    hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+    hypothesis_settings.register_profile("dev", print_blob=True)
+    hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """The platform's clock, pinned at PINNED_NOW and ticking; `clock.move_to(when)` moves it."""
+    with time_machine.travel(PINNED_NOW, tick=True) as traveller:
+        yield traveller
 VALID_PHONE = "+380501234567"  # Vodafone Ukraine
 VALID_TTN = "20450000000001"
 
@@ -147,5 +171,5 @@ def ready_delivery(order, seller, method="nova_poshta"):
 
     return order_update_delivery(
         actor=seller, order=order, method=method, branch="Branch 12", address="Khreshchatyk 1, Kyiv",
-        cost=Decimal("70.00"), ship_by=date.today() + timedelta(days=2),
+        cost=Decimal("70.00"), ship_by=platform_clock.today() + timedelta(days=2),
     )

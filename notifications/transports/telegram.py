@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import requests
 from django.conf import settings
-from django.utils import timezone
 
+from marketplace import clock
 from . import Failure
 from .http import pin_environment
 
@@ -106,7 +106,7 @@ def classify(exc: TelegramError) -> Failure:
     lowered = description.lower()
     if status == 429:
         wait = max(1, exc.retry_after or 1)
-        return Failure(f"Telegram 429: {description}", retry_at=timezone.now() + timedelta(seconds=wait),
+        return Failure(f"Telegram 429: {description}", retry_at=clock.now() + timedelta(seconds=wait),
                        pause_channel=True)
     if exc.migrate_to is not None:
         return Failure(f"Telegram: {description}", migrate_to=exc.migrate_to)

@@ -35,8 +35,8 @@ from random import Random
 
 from django.db import connection, transaction
 from django.db.models import NOT_PROVIDED
-from django.utils import timezone
 
+from marketplace import clock
 from marketplace.actors import ActorKind
 from marketplace.calendar import platform
 from sellers.models import Offer, Store, StoreMember
@@ -187,7 +187,7 @@ class Generator:
     def __init__(self, stores: list[StoreStock], *, seed: int | None = None, now=None):
         self.rng = Random(seed)
         self.stores = stores
-        self.now = now or timezone.now()
+        self.now = now or clock.now()
         self.statuses, self.status_bounds = _cumulative(STATUS_MIX)
         self.reasons, self.reason_bounds = _cumulative(CANCEL_MIX)
         self.platform = platform()

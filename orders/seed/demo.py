@@ -11,8 +11,8 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from django.utils import timezone
 
+from marketplace import clock
 from marketplace.actors import MODERATORS_GROUP, Actor
 from sellers.models import Offer, Store, StoreMember
 
@@ -200,7 +200,7 @@ class _StoreScenarios:
             method, Decimal("0.00"))
         order = svc.order_update_delivery(
             actor=self.seller(), order=order, method=method, branch=order.delivery_branch,
-            address=order.delivery_address, cost=cost, ship_by=timezone.localdate() + timedelta(days=2),
+            address=order.delivery_address, cost=cost, ship_by=clock.today() + timedelta(days=2),
         )
         return svc.order_confirm(actor=self.seller(), order=order)
 
@@ -208,7 +208,7 @@ class _StoreScenarios:
         order = self.confirmed(method)
         if method == DeliveryMethod.COURIER:
             return svc.order_ship(actor=self.seller(), order=order, courier_phone=people.phone(self.rng),
-                                  courier_visit_at=timezone.now() + timedelta(hours=3))
+                                  courier_visit_at=clock.now() + timedelta(hours=3))
         return svc.order_ship(actor=self.seller(), order=order, ttn=people.ttn(self.rng))
 
     def at_pickup(self) -> Order:
@@ -228,7 +228,7 @@ class _StoreScenarios:
                               text="Покупець просив передзвонити після 18:00, уточнити колір.")
         self.confirmed(DeliveryMethod.COURIER)
         svc.order_pack(actor=self.seller(), order=self.confirmed(),
-                       ship_by=timezone.localdate() + timedelta(days=3))
+                       ship_by=clock.today() + timedelta(days=3))
         self.shipped(DeliveryMethod.NOVA_POSHTA)
         self.shipped(DeliveryMethod.COURIER)
         self.at_pickup()

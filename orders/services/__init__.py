@@ -1,7 +1,7 @@
 """Order services: one function per business action (see DEVELOPERS.md)."""
 
 from .cancellation import order_cancel, order_cancel_by_buyer, order_cancel_by_platform
-from .editing import order_add_item, order_set_item_quantity, order_update_delivery, order_update_payment
+from .editing import order_add_item, order_items_update, order_set_item_quantity, order_update_delivery, order_update_payment
 from .lifecycle import (
     Line,
     order_confirm,
@@ -26,6 +26,7 @@ __all__ = [
     "order_comment_add",
     "order_confirm",
     "order_hand_over",
+    "order_items_update",
     "order_mark_received",
     "order_open",
     "order_pack",

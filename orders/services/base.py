@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition
 
+from marketplace import clock
 from marketplace.actors import Actor, ActorKind, is_moderator
 from marketplace.errors import ConflictError, NotAllowed, RuleViolation
 from sellers.models import StoreMember
 
 from .. import deadlines
 from ..choices import Status
-from ..history import stamp
+from marketplace.history import stamp
 from ..models import Order
 
 
@@ -83,7 +83,7 @@ def run_transition(order: Order, name: str) -> None:
 
 def save_order(order: Order, actor: Actor, action: str, *, reason: str = "", status_changed: bool = False) -> None:
     """Save with the history stamp; recompute deadlines when the status or dates changed."""
-    now = timezone.now()
+    now = clock.now()
     if status_changed:
         order.status_changed_at = now
     deadlines.refresh(order, now=now, status_changed=status_changed)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace import clock
 from marketplace import phones
 from marketplace.actors import Actor, ActorKind
 from marketplace.errors import NotAllowed, RuleViolation
@@ -16,7 +16,7 @@ from sellers.fees import fee_charge
 from sellers.models import FeeCharge
 
 from ..choices import EXPIRY_REASONS, BEFORE_SHIPMENT, OPEN_STATUSES, SELLER_REASONS, CancelReason, Status
-from ..history import stamp
+from marketplace.history import stamp
 from ..models import Order
 from .base import atomic, check_actor, lock_order, status_label, transition_and_save
 from .lifecycle import lock_offers, release
@@ -134,7 +134,7 @@ def order_cancel_by_buyer(*, order: Order, comment: str = "") -> Order:
         late = (
             order.ship_by is not None
             and order.status in BEFORE_SHIPMENT
-            and timezone.localdate() > order.ship_by
+            and clock.today() > order.ship_by
         )
         reason = CancelReason.LATE_DELIVERY if late else CancelReason.BUYER_CANCELLED
         _cancel(order, actor, reason, comment, {})

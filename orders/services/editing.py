@@ -12,7 +12,7 @@ from marketplace.errors import RuleViolation
 
 from .. import rules
 from ..choices import BEFORE_SHIPMENT, DeliveryMethod, PaymentMethod, Status
-from ..history import stamp
+from marketplace.history import stamp
 from ..models import Order, OrderItem
 from .base import atomic, check_actor, lock_order, recompute_totals, save_order, status_label
 from .lifecycle import lock_offers, release, reserve
@@ -145,3 +145,23 @@ def order_add_item(*, actor: Actor, order: Order, offer_id: int, quantity: int) 
         save_order(order, actor, "edit_items")
     return order
 
+
+def order_items_update(*, actor: Actor, order: Order, quantities: dict[int, int]) -> Order:
+    """Set several items' quantities at once (0 removes an item): all or nothing.
+
+    Every change goes through `order_set_item_quantity` (window, stock, history); the outer
+    transaction rolls all of them back when one is refused."""
+    changes = {int(item_id): int(qty) for item_id, qty in quantities.items()}
+    if any(qty < 0 for qty in changes.values()):
+        raise RuleViolation(_("Quantities cannot be negative."))
+    current = dict(order.items.values_list("pk", "quantity"))
+    changes = {item_id: qty for item_id, qty in changes.items() if current.get(item_id) != qty}
+    if not changes:
+        raise RuleViolation(_("Nothing changed."), code="unchanged")
+    if all(changes.get(item_id, qty) == 0 for item_id, qty in current.items()):
+        raise RuleViolation(_("An order keeps at least one item; cancel the order instead."), code="last_item")
+    with atomic():
+        # Increases last, so stock freed by decreases in the same step can be reused.
+        for item_id, qty in sorted(changes.items(), key=lambda kv: kv[1] - current.get(kv[0], 0)):
+            order = order_set_item_quantity(actor=actor, order=order, item_id=item_id, quantity=qty)
+    return order

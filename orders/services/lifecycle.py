@@ -15,7 +15,7 @@ from sellers.fees import fee_charge
 from sellers.models import FeeCharge, Offer, Store
 
 from ..choices import CARRIER_METHODS, DeliveryMethod, PaymentMethod, Status
-from ..history import stamp
+from marketplace.history import stamp
 from ..models import Order, OrderItem
 from ..rules import valid_ttn
 from .base import atomic, check_actor, lock_order, recompute_totals, save_order, transition_and_save

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace import clock
 from marketplace.actors import Actor, ActorKind
 from marketplace.errors import RuleViolation
 
@@ -28,8 +28,8 @@ def order_comment_add(*, actor: Actor, order: Order, text: str) -> OrderComment:
 def order_call_log(*, actor: Actor, order: Order, outcome: str, note: str = "", called_at=None) -> CallAttempt:
     if outcome not in CallAttempt.Outcome.values:
         raise RuleViolation(_("Choose how the call went."))
-    called_at = called_at or timezone.now()
-    if called_at > timezone.now():
+    called_at = called_at or clock.now()
+    if called_at > clock.now():
         raise RuleViolation(_("A call cannot be logged in the future."))
     if called_at < order.created_at:
         raise RuleViolation(_("A call cannot be logged before the order was placed."))

@@ -8,7 +8,7 @@ from marketplace.actors import Actor, ActorKind
 from marketplace.errors import RuleViolation
 from notifications.services import notify
 
-from ..history import stamp
+from marketplace.history import stamp
 from ..models import Order, OrderItem
 from .base import atomic, check_actor, lock_order, recompute_totals, save_order
 from .editing import _window_before_shipment

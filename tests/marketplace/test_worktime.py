@@ -259,20 +259,21 @@ def scenarios(draw, micro=False, day_hours=False):
     else:
         tod = time(draw(st.integers(0, 23)), draw(st.integers(0, 59)))
     start = datetime.combine(base, tod, KYIV)
-    if micro:
-        start += draw(st.integers(0, 59_999_999)) * US
+    if micro:  # arithmetic in UTC: wall-clock addition would land inside a DST gap
+        start = (start.astimezone(UTC) + draw(st.integers(0, 59_999_999)) * US).astimezone(KYIV)
     near = st.integers(-3, 40).map(lambda k: base + timedelta(days=k))
     nwd = draw(st.sets(near, max_size=6))
     weekend = near.filter(lambda x: x.weekday() >= 5)
     wd = draw(st.sets(st.one_of(weekend, st.sampled_from(DST_NIGHTS)), max_size=4))
     closures = []
     for _ in range(draw(st.integers(0, 3))):
-        a = datetime.combine(base, time(0), KYIV) + draw(st.integers(-1440, 40 * 1440)) * MIN
+        # In UTC, so a closure's ends are real instants (no wall-clock step across a DST gap).
+        a = datetime.combine(base, time(0), KYIV).astimezone(UTC) + draw(st.integers(-1440, 40 * 1440)) * MIN
         length = draw(st.one_of(st.integers(0, 720), st.integers(0, 4 * 1440))) * MIN
         if micro:
             a += draw(st.integers(0, 59_999_999)) * US
             length += draw(st.integers(0, 59_999_999)) * US
-        closures.append((a.astimezone(draw(st.sampled_from([KYIV, UTC]))), a + length))
+        closures.append((a.astimezone(draw(st.sampled_from([KYIV, UTC]))), (a + length).astimezone(KYIV)))
     span = (time(9), time(20))
     if day_hours and draw(st.booleans()):
         span = (time(2), time(23, 59))  # DST switch inside the working day

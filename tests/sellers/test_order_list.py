@@ -12,7 +12,7 @@ from marketplace.calendar import forget, platform
 from orders.choices import OPEN_STATUSES, Status
 from orders.models import Order
 from orders.services import order_cancel, order_open, order_ship
-from sellers.selectors import ARCHIVE_CAP, PER_PAGE
+from sellers.cabinet.selectors import ARCHIVE_CAP, PER_PAGE
 from tests.conftest import VALID_TTN, ready_delivery
 from tests.sellers.bulk import insert_orders
 
@@ -188,7 +188,7 @@ def test_list_queries_fixed_with_100k_orders(manager_client, store, django_asser
 
 
 def test_archive_tabs_are_counted_up_to_a_cap(manager_client, store, monkeypatch):
-    from sellers import selectors
+    from sellers.cabinet import selectors
 
     monkeypatch.setattr(selectors, "ARCHIVE_CAP", 5)
     insert_orders(store.pk, 100, now=timezone.now())
@@ -204,7 +204,7 @@ def test_archive_tabs_are_counted_up_to_a_cap(manager_client, store, monkeypatch
 
 
 def test_pages_without_a_count_stop_at_a_depth(manager_client, store, monkeypatch):
-    from sellers import selectors
+    from sellers.cabinet import selectors
 
     monkeypatch.setattr(selectors, "MAX_PAGE", 2)
     insert_orders(store.pk, 3 * PER_PAGE, now=timezone.now())

@@ -21,8 +21,8 @@ from notifications.preferences import preferences_for, preferences_update
 from notifications.telegram_link import telegram_link_start, telegram_unlink
 
 from ..forms import InviteForm, PreferencesForm, StoreEmailForm
-from ..models import StoreMember
-from ..services import store_member_invite, store_member_remove, store_update_email
+from sellers.models import StoreMember
+from sellers.services import store_member_invite, store_member_remove, store_update_email
 from .base import cabinet_view
 
 

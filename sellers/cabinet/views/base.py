@@ -12,14 +12,14 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.functional import cached_property
 
+from marketplace import clock
 from marketplace.actors import Actor
 from marketplace.models import NonWorkingPeriod
 from orders.models import Order
 
-from ..models import Offer, StoreMember
+from sellers.models import Offer, StoreMember
 
 SESSION_STORE = "cabinet_store_id"
 
@@ -59,7 +59,7 @@ class Cabinet:
     @cached_property
     def announcements(self) -> list[NonWorkingPeriod]:
         """Platform closures announced to sellers (read only when a page shows them)."""
-        now = timezone.now()
+        now = clock.now()
         return list(
             NonWorkingPeriod.objects.filter(announce_from__lte=now, ends_at__gt=now).exclude(announcement="")[:3]
         )

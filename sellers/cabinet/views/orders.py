@@ -14,11 +14,11 @@ from django.contrib import messages
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_htmx.http import push_url
 
+from marketplace import clock
 from marketplace import phones
 from marketplace.errors import ServiceError
 from orders.buyers import buyer_history
@@ -44,7 +44,7 @@ from orders.services import (
 
 from .. import forms
 from ..selectors import DEFAULT_TAB, TAB_KEYS, TABS, OrderFilters, order_actions, order_list, order_tab_counts, page_of
-from ..services import order_items_update
+from orders.services import order_items_update
 from .base import cabinet_view, int_param, member_order
 
 # --- the list ------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ def order_list_view(request):
         data = form.cleaned_data
         filters = OrderFilters(tab=tab, q=data["q"], overdue=data["overdue"], due_soon=data["due_soon"],
                                delivery=data["delivery"])
-    now = timezone.now()
+    now = clock.now()
     counts = order_tab_counts(store.pk)
     page = page_of(order_list(store.pk, filters, now=now), int_param(request.GET.get("page")),
                    total=None if filters.narrowed else counts.exact(tab))
@@ -145,7 +145,7 @@ def _order_context(request, order: Order, bound: dict) -> dict:
         for name, form in bound.items() if name not in shown
         for field, errors in form.errors.items() for error in errors
     ]
-    now = timezone.now()
+    now = clock.now()
     member = request.user
     context = {
         "order": order,

@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from marketplace.errors import ServiceError
 
 from ..forms import StockForm
-from ..models import Offer
+from sellers.models import Offer
 from ..selectors import offer_list
-from ..services import offer_set_paused, offer_update_stock
+from sellers.services import offer_set_paused, offer_update_stock
 from .base import cabinet_view, int_param, member_offer
 
 PER_PAGE = 50

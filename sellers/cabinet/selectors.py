@@ -17,7 +17,7 @@ from orders.choices import OPEN_STATUSES, TERMINAL_STATUSES, CancelReason, Deliv
 from orders.models import Order
 from orders.services.cancellation import PICKUP_ONLY_REASONS
 
-from .models import Offer
+from sellers.models import Offer
 
 # --- the order list --------------------------------------------------------------------------
 

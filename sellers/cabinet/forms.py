@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace import clock
 from marketplace import phones
 from notifications.models import Channel, EventGroup
 from notifications.preferences import MANDATORY
@@ -15,9 +15,9 @@ from orders.choices import CancelReason, DeliveryMethod, PaymentMethod
 from orders.models import CallAttempt, Order
 from orders.services.notes import MAX_COMMENT
 
-from .models import Offer
+from sellers.models import Offer
 from .selectors import seller_cancel_reasons
-from .services import MAX_STOCK
+from sellers.services import MAX_STOCK
 
 
 class DateInput(forms.DateInput):
@@ -108,7 +108,7 @@ class ShipForm(OrderForm):
 
     def clean_courier_visit_at(self):
         value = self.cleaned_data["courier_visit_at"]
-        if value and value < timezone.now() - timedelta(days=1):
+        if value and value < clock.now() - timedelta(days=1):
             raise forms.ValidationError(_("The visit time is in the past."))
         return value
 
