@@ -39,6 +39,7 @@ class Platform:
     fee_percent: object
     expiry_restrict_count: int
     expiry_restrict_days: int
+    ship_by_max_days: int
 
 
 _lock = threading.Lock()
@@ -71,7 +72,7 @@ def _build(policy: PlatformPolicy) -> Platform:
         for p in ProcessingPolicy.objects.all()
     }
     return Platform(policy.calendar_revision, calendar, rules, policy.fee_percent, policy.expiry_restrict_count,
-                    policy.expiry_restrict_days)
+                    policy.expiry_restrict_days, policy.ship_by_max_days)
 
 
 def platform() -> Platform:

@@ -1,5 +1,6 @@
 """Platform-wide settings edited by moderators: the working calendar and the processing policy."""
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -96,6 +97,11 @@ class PlatformPolicy(models.Model):
         help_text=_("A store with this many expired orders within the window gets its offers hidden."),
     )
     expiry_restrict_days = models.PositiveIntegerField(_("window for counting expiries (days)"), default=30)
+    ship_by_max_days = models.PositiveSmallIntegerField(
+        _("ship-by date at most this many days ahead"), default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+        help_text=_("A seller may set the agreed ship-by date from today up to this many days ahead."),
+    )
     calendar_revision = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
