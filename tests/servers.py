@@ -90,6 +90,17 @@ def pytest_load_initial_conftests(early_config, parser, args):
     os.environ.setdefault("AXES_ENABLED", "1")
 
 
+def server_env() -> dict[str, str]:
+    """The environment for a test server: the tests' own, less a libfaketime preload. The suite
+    is also run with the machine's clock moved by `faketime`; redis-server's allocator cannot
+    start under libfaketime, and a server's clock is not what the tests move (they pin theirs)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAKETIME")}
+    preload = [lib for lib in env.pop("LD_PRELOAD", "").split(":") if lib and "faketime" not in lib]
+    if preload:
+        env["LD_PRELOAD"] = ":".join(preload)
+    return env
+
+
 def start_redis() -> str:
     binary = shutil.which("redis-server")
     if not binary:
@@ -97,7 +108,7 @@ def start_redis() -> str:
     port = _free_port()
     workdir = tempfile.mkdtemp(prefix="mp-test-redis-")
     proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", workdir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--dir", workdir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=server_env())
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         try:

@@ -20,7 +20,7 @@ from django.db import connection
 
 from notifications.models import OutboxMessage
 from tests.notifications.fakes import ESP_TOKEN, counts
-from tests.servers import _free_port
+from tests.servers import _free_port, server_env
 
 # serialized_rollback: the flush after a transactional test must not lose the data migrations' rows.
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -45,7 +45,7 @@ class Redis:
         assert binary, "redis-server not found (install Debian's redis-server)"
         self.proc = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             "--dir", str(self.workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=server_env())
         wait_until(self._answers, 15, "redis-server did not start")
 
     def _answers(self) -> bool:
