@@ -9,52 +9,21 @@ order page (desktop and phone) go to var/screenshots/.
 
 from __future__ import annotations
 
-import os
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.db import connections
 
+from marketplace import clock
 from orders.choices import CancelReason, Status
 from orders.models import Order, OrderComment
 from sellers.models import Offer
+from tests.browser.conftest import PASSWORD, shoot
 from tests.conftest import VALID_TTN
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the test are sync.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 # serialized_rollback: the flush after a transactional test would also drop the rows data
 # migrations wrote (the processing policy); they are restored for the tests that follow.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True),
               pytest.mark.usefixtures("restore_migrations_data")]
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
-PASSWORD = "pass-12345-word"  # tests.conftest.make_user
-
-
-@pytest.fixture
-def page(live_server):
-    """A fresh Chromium per test, started after the test database is set up and stopped before
-    it is torn down: while Playwright's event loop runs in this thread, Django hands out other
-    connection objects, and the test database's teardown must see the original one."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900})
-        # The cabinet speaks Ukrainian unless the user picked a language: pick English.
-        context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
-        context.set_default_timeout(10_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
-        connections.close_all()  # the ones the test opened inside Playwright's loop context
-
 
 def fetch(order) -> Order:
     return Order.objects.get(pk=order.pk)
@@ -66,11 +35,6 @@ def sign_in(page, username: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit].primary")
     page.wait_for_url("**/cabinet/orders/")
-
-
-def shoot(page, name: str, **kwargs) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, **kwargs)
 
 
 def status_of(page):
@@ -104,7 +68,7 @@ def test_seller_works_orders(page, manager, store, offers, place_order):
     # Edit the delivery: cost and ship-by date agreed with the buyer.
     page.click("#edit-delivery summary")
     page.fill("#id_delivery-cost", "70")
-    ship_by = date.today() + timedelta(days=2)
+    ship_by = clock.today() + timedelta(days=2)
     page.fill("#id_delivery-ship_by", ship_by.isoformat())
     page.click("#edit-delivery button[type=submit]")
     expect(page.locator(".messages")).to_contain_text("Delivery of order")

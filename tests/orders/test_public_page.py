@@ -87,7 +87,7 @@ def test_unknown_or_malformed_token_is_404(client, place_order, token):
 def test_privacy_headers(client, place_order):
     response = client.get(page_url(place_order()))
     assert response["Cache-Control"] == "no-store"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Robots-Tag"] == "noindex"
 
 
