@@ -60,17 +60,16 @@ def give_open_orders_future_deadlines() -> int:
 
 
 def idle_sweep_ms(runs: int = 50) -> float:
-    from django.utils import timezone
-
+    from marketplace import clock
     from orders.sweep import sweep
 
     sweep()  # warm caches (platform calendar, connection)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        result = sweep(now=timezone.now())
+        result = sweep(now=clock.now())
         times.append((time.perf_counter() - start) * 1000)
-        assert result.expired == result.reminded == 0, result
+        assert result.expired == result.reminded == 0 and not result.stalled, result
     return statistics.median(times)
 
 
@@ -108,15 +107,15 @@ def main() -> None:
     sizes = (10_000, 100_000) if small else (100_000, 1_000_000)
     setup_django()
     from django.core.management import call_command
-    from django.utils import timezone
 
+    from marketplace import clock
     from orders.models import Order
     from orders.sweep import sweep
 
     call_command("seed_demo", verbosity=0, allow_production=True)
     figures = {}
     loaded = Order.objects.count()
-    for size, key in zip(sizes, ("idle_sweep_ms_100k", "idle_sweep_ms_1m")):
+    for size, key in zip(sizes, ("idle_sweep_ms_100k", "idle_sweep_ms_1m"), strict=True):
         start = time.perf_counter()
         call_command("seed_demo", orders=size - loaded, verbosity=0, allow_production=True)
         loaded = size
@@ -128,11 +127,13 @@ def main() -> None:
     due = make_due(10_000)
     before = counts(due)
     start = time.perf_counter()
-    expired = sweep(now=timezone.now()).expired
+    result = sweep(now=clock.now())
+    expired = result.expired
     elapsed = time.perf_counter() - start
     after = counts(due)
     # Every due order expired exactly once: one fee and one history row each.
-    assert expired == len(due) == after["fees"] - before["fees"] == after["history"] - before["history"]
+    assert expired == len(due) == after["fees"] - before["fees"] == after["history"] - before["history"], result
+    assert not result.failed and not result.stalled, result
     figures["due_per_s"] = round(len(due) / elapsed)
     print(f"{len(due):,} due orders expired in {elapsed:.2f} s: {figures['due_per_s']}/s; "
           f"history +{after['history'] - before['history']}, fees +{after['fees'] - before['fees']}, "

@@ -1,41 +1,74 @@
-from django.contrib import admin
+"""Moderators edit the calendar and the policies here; every save and delete goes through
+marketplace.services (validation, history with who and why, calendar revision, deadline
+recompute). History is visible; simple-history's "revert" is not offered, since it would save
+an old version behind the services' back."""
 
-from .calendar import calendar_changed
-from .models import NonWorkingPeriod, PlatformPolicy, ProcessingPolicy, WorkingDayOverride
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .actors import Actor
+from .errors import RuleViolation
+from .models import NonWorkingPeriod, PlatformPolicy, ProcessingPolicy, UserSettings, WorkingDayOverride
 
 
-class CalendarEditAdmin(admin.ModelAdmin):
-    """Every edit bumps the calendar revision and recomputes open orders' deadlines after commit
-    (the admin's change view already runs inside a transaction)."""
+class ServiceAdmin(SimpleHistoryAdmin):
+    """save_model/delete_model call the model's service instead of writing the row."""
+
+    save_service = None  # (actor=, <instance>=) -> instance
+    delete_service = None
+    instance_kwarg = ""
+
+    def _call(self, service, request, obj):
+        try:
+            service(actor=Actor.moderator(request.user), **{self.instance_kwarg: obj})
+        except RuleViolation as error:
+            # The form ran the same validation; this is a change made meanwhile by somebody else.
+            self.message_user(request, error.message, messages.ERROR)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        calendar_changed()
+        self._call(type(self).save_service, request, obj)
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        calendar_changed()
+        if type(self).delete_service is None:
+            raise PermissionDenied
+        self._call(type(self).delete_service, request, obj)
 
     def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        calendar_changed()
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(NonWorkingPeriod)
-class NonWorkingPeriodAdmin(CalendarEditAdmin):
+class NonWorkingPeriodAdmin(ServiceAdmin):
     list_display = ["title", "starts_at", "ends_at", "announce_from"]
     search_fields = ["title"]
+    save_service = services.non_working_period_save
+    delete_service = services.non_working_period_delete
+    instance_kwarg = "period"
 
 
 @admin.register(WorkingDayOverride)
-class WorkingDayOverrideAdmin(CalendarEditAdmin):
+class WorkingDayOverrideAdmin(ServiceAdmin):
     list_display = ["date", "note"]
+    save_service = services.working_day_override_save
+    delete_service = services.working_day_override_delete
+    instance_kwarg = "override"
 
 
 @admin.register(ProcessingPolicy)
-class ProcessingPolicyAdmin(CalendarEditAdmin):
+class ProcessingPolicyAdmin(ServiceAdmin):
     list_display = ["status", "excellent_minutes", "deadline", "acceptable_minutes", "warn_before_minutes", "on_expiry"]
     readonly_fields = ["status"]
+    save_service = services.processing_policy_update
+    instance_kwarg = "policy"
 
     def has_add_permission(self, request):
         return False
@@ -45,11 +78,46 @@ class ProcessingPolicyAdmin(CalendarEditAdmin):
 
 
 @admin.register(PlatformPolicy)
-class PlatformPolicyAdmin(CalendarEditAdmin):
-    list_display = ["__str__", "fee_percent", "expiry_restrict_count", "expiry_restrict_days"]
+class PlatformPolicyAdmin(ServiceAdmin):
+    list_display = ["__str__", "fee_percent", "expiry_restrict_count", "expiry_restrict_days", "ship_by_max_days"]
+    save_service = services.platform_policy_update
+    instance_kwarg = "policy"
 
     def has_add_permission(self, request):
-        return not PlatformPolicy.objects.exists()
+        return False  # one row, made by the data migration (PlatformPolicy.get() makes it if missing)
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(UserSettings)
+class UserSettingsAdmin(admin.ModelAdmin):
+    """A moderator sets their own language here (members do it in the cabinet's settings)."""
+
+    list_display = ["user", "language"]
+    fields = ["language"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("user")
+        return queryset if request.user.is_superuser else queryset.filter(user=request.user)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request) and (obj is None or obj.user_id == request.user.pk
+                                                         or request.user.is_superuser)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return self.has_module_permission(request)  # adding one's own again changes it (the service)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        user = obj.user if change else request.user
+        saved = services.user_language_set(user=user, language=obj.language)
+        obj.pk, obj.user = saved.pk, saved.user

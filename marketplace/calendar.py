@@ -11,10 +11,15 @@ from datetime import date
 import holidays
 from django.db import transaction
 from django.db.models import F
+from django.dispatch import Signal
 
 from . import clock
 from .models import NonWorkingPeriod, PlatformPolicy, ProcessingPolicy, WorkingDayOverride
 from .worktime import KYIV, WorkCalendar
+
+# Sent after the commit of an edit of the calendar or the policy. marketplace imports no app:
+# the apps that keep dates computed from the calendar connect to it (orders, in its AppConfig.ready).
+calendar_edited = Signal()
 
 # How long a process trusts its cached revision before asking the database again.
 REVISION_TTL_SECONDS = 5.0
@@ -75,6 +80,13 @@ def _build(policy: PlatformPolicy) -> Platform:
                     policy.expiry_restrict_days, policy.ship_by_max_days)
 
 
+def _policy_values(source) -> tuple:
+    """What the cache must match: the revision (the calendar and the processing policy; every
+    edit through marketplace.services bumps it) and each platform-wide value read from it."""
+    return (source.calendar_revision if isinstance(source, PlatformPolicy) else source.revision,
+            source.fee_percent, source.expiry_restrict_count, source.expiry_restrict_days, source.ship_by_max_days)
+
+
 def platform() -> Platform:
     """The current calendar and policy; one small query at most every few seconds."""
     now = _time.monotonic()
@@ -84,7 +96,7 @@ def platform() -> Platform:
     policy = PlatformPolicy.get()
     with _lock:
         current = _cached["platform"]
-        if current is None or current.revision != policy.calendar_revision or current.fee_percent != policy.fee_percent:
+        if current is None or _policy_values(current) != _policy_values(policy):
             current = _build(policy)
             _cached["platform"] = current
         _cached["checked"] = now
@@ -102,18 +114,12 @@ def forget() -> None:
 
 def calendar_changed() -> None:
     """Call inside the transaction of any edit of the calendar or the policy: bumps the
-    revision (other processes rebuild within seconds) and recomputes open orders' deadlines
-    after commit."""
+    revision (other processes rebuild within seconds) and, after commit, sends
+    `calendar_edited` (orders connects the recompute of open orders' deadlines to it)."""
     PlatformPolicy.get()
     PlatformPolicy.objects.filter(pk=1).update(calendar_revision=F("calendar_revision") + 1)
     forget()
-
-    def recompute() -> None:
-        from orders.tasks import recompute_deadlines
-
-        recompute_deadlines.delay()
-
-    transaction.on_commit(recompute)
+    transaction.on_commit(lambda: calendar_edited.send(sender=PlatformPolicy))
 
 
 def announced_closures(now=None):

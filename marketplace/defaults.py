@@ -22,3 +22,41 @@ def ensure_defaults(policy_model, platform_model) -> None:
                           warn_before_minutes=warn, on_expiry=on_expiry),
         )
     platform_model.objects.get_or_create(pk=1)
+
+
+# The moderators group (marketplace.actors.MODERATORS_GROUP): they look at everything of the
+# apps they supervise in admin, and change the working calendar and the policies (through
+# marketplace.services). Migrations that add models grant on them with `grant_moderators`.
+MODERATOR_VIEW_APPS = ("orders", "sellers", "notifications", "marketplace")
+MODERATOR_CHANGE = {
+    "marketplace": {
+        "nonworkingperiod": ("add", "change", "delete"),
+        "workingdayoverride": ("add", "change", "delete"),
+        "processingpolicy": ("change",),
+        "platformpolicy": ("change",),
+    },
+}
+
+
+def grant_moderators(apps, schema_editor, app_labels=MODERATOR_VIEW_APPS) -> None:
+    """Data-migration step: create the group if missing and give it view permission on every
+    model of `app_labels` (history tables included) plus MODERATOR_CHANGE. Idempotent; never
+    takes a permission away."""
+    from django.apps import apps as installed
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are made after all migrations (post_migrate); make those of the models that
+    # exist at this point of the migration now, from the migration's own state.
+    for label in ("contenttypes", "auth", *app_labels):
+        create_permissions(installed.get_app_config(label), apps=apps, verbosity=0,
+                           using=schema_editor.connection.alias)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _created = Group.objects.get_or_create(name="moderators")
+    wanted = []
+    for label in app_labels:
+        wanted += Permission.objects.filter(content_type__app_label=label, codename__startswith="view_")
+        for model, actions in MODERATOR_CHANGE.get(label, {}).items():
+            wanted += Permission.objects.filter(content_type__app_label=label,
+                                                codename__in=[f"{action}_{model}" for action in actions])
+    group.permissions.add(*wanted)

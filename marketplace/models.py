@@ -1,9 +1,16 @@
 """Platform-wide settings edited by moderators: the working calendar and the processing policy."""
 
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .history import HistoryContext
 
 
 class NonWorkingPeriod(models.Model):
@@ -18,6 +25,7 @@ class NonWorkingPeriod(models.Model):
     )
     announce_from = models.DateTimeField(_("announce from"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(bases=[HistoryContext], excluded_fields=["created_at"])
 
     class Meta:
         verbose_name = _("non-working period")
@@ -28,12 +36,17 @@ class NonWorkingPeriod(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The period must end after it starts.")})
+
 
 class WorkingDayOverride(models.Model):
     """A day that is working although it falls on a weekend or a public holiday."""
 
     date = models.DateField(_("date"), unique=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    history = HistoricalRecords(bases=[HistoryContext])
 
     class Meta:
         verbose_name = _("working-day override")
@@ -69,6 +82,16 @@ class ProcessingPolicy(models.Model):
     )
     on_expiry = models.CharField(_("when the acceptable deadline passes"), max_length=32, choices=OnExpiry.choices)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(bases=[HistoryContext], excluded_fields=["updated_at"])
+
+    # What each expiry action makes sense for (docs/rules.md §4): cancelling for processing time
+    # while the seller still processes, for shipping time while the parcel waits to go, and the
+    # pickup reminder only while the parcel waits at the pickup point.
+    EXPIRY_STATUSES = {
+        OnExpiry.CANCEL_PROCESSING: ("new", "accepted"),
+        OnExpiry.CANCEL_SHIPPING: ("confirmed", "awaiting_shipment"),
+        OnExpiry.REMIND_PICKUP: ("awaiting_pickup",),
+    }
 
     class Meta:
         verbose_name = _("processing policy")
@@ -83,6 +106,37 @@ class ProcessingPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.status
+
+    def clean(self) -> None:
+        """Refuse combinations the sweep cannot act on sensibly (docs/rules.md §4)."""
+        errors: dict[str, list] = {}
+        allowed = self.EXPIRY_STATUSES.get(self.on_expiry)
+        if self.status and allowed is not None and self.status not in allowed:
+            errors.setdefault("on_expiry", []).append(
+                _("“%(action)s” does not apply to the status “%(status)s”; it is for: %(allowed)s.")
+                % {"action": self.OnExpiry(self.on_expiry).label, "status": self.status, "allowed": ", ".join(allowed)}
+            )
+        minutes_needed = self.deadline in (self.Deadline.WORKING_MINUTES, self.Deadline.CALENDAR_MINUTES)
+        if minutes_needed and not self.acceptable_minutes:
+            errors.setdefault("acceptable_minutes", []).append(
+                _("This kind of deadline needs the number of minutes (more than 0)."))
+        if self.deadline == self.Deadline.SHIP_BY_DAY_END and self.acceptable_minutes:
+            errors.setdefault("acceptable_minutes", []).append(
+                _("The deadline is the end of the ship-by date's working day: leave the minutes empty."))
+        if (minutes_needed and self.acceptable_minutes and self.warn_before_minutes is not None
+                and self.warn_before_minutes >= self.acceptable_minutes):
+            errors.setdefault("warn_before_minutes", []).append(
+                _("The warning must come before the deadline: fewer minutes than the acceptable time."))
+        if (self.deadline == self.Deadline.WORKING_MINUTES and self.acceptable_minutes
+                and self.excellent_minutes is not None
+                and self.excellent_minutes > self.acceptable_minutes):
+            errors.setdefault("excellent_minutes", []).append(
+                _("The excellent time cannot be longer than the acceptable time."))
+        if self.warn_before_minutes == 0:
+            errors.setdefault("warn_before_minutes", []).append(
+                _("Leave the warning empty for none, or give more than 0 minutes."))
+        if errors:
+            raise ValidationError(errors)
 
 
 class PlatformPolicy(models.Model):
@@ -103,6 +157,7 @@ class PlatformPolicy(models.Model):
         help_text=_("A seller may set the agreed ship-by date from today up to this many days ahead."),
     )
     calendar_revision = models.PositiveIntegerField(default=0, editable=False)
+    history = HistoricalRecords(bases=[HistoryContext], excluded_fields=["calendar_revision"])
 
     class Meta:
         verbose_name = _("platform policy")
@@ -115,3 +170,38 @@ class PlatformPolicy(models.Model):
     def get(cls) -> "PlatformPolicy":
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
+
+
+class UserSettings(models.Model):
+    """A person's own settings, whatever their role: the language of the cabinet and admin and
+    of the messages sent to them personally (a member's own e-mail, a moderator's). One row per
+    user (no row: the platform's language); a store's own contacts use `Store.language`."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="settings",
+                                verbose_name=_("user"))
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES,
+                                default=settings.LANGUAGE_CODE)
+
+    class Meta:
+        verbose_name = _("user settings")
+        verbose_name_plural = _("user settings")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language}"
+
+    @staticmethod
+    def language_of(user) -> str:
+        """The user's chosen language, else the platform's."""
+        row = UserSettings.objects.filter(user=user).values_list("language", flat=True).first()
+        return row or settings.LANGUAGE_CODE
+
+
+SESSION_LANGUAGE = "user_language"
+
+
+@receiver(user_logged_in)
+def _remember_language(sender, request, user, **kwargs):
+    """The user's language goes into the session at sign-in (LanguageMiddleware reads it
+    without a query on every page)."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_LANGUAGE] = UserSettings.language_of(user)

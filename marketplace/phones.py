@@ -1,9 +1,24 @@
-"""Phone numbers of buyers: normalisation and the Ukrainian-operator check (SPEC §5)."""
+"""Phone numbers of buyers: normalisation and the Ukrainian-operator check (docs/rules.md §5).
+
+A valid Ukrainian number is served by a Ukrainian operator whether it is a mobile number, a
+landline or an operator's VoIP range; only such a number can be called, so only a number that
+is not one (foreign, invalid, a service number) lets the seller cancel as `buyer_unreachable`
+without logging calls. Every place that tells (the rule, the cabinet, the admin) asks
+`is_ukrainian_operator` / `ukrainian_operator` here."""
 
 import phonenumbers
+from django.utils.translation import gettext_lazy as _
 from phonenumbers import PhoneNumberType, carrier
 
-_OPERATOR_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+# Numbers an operator serves to a subscriber; toll-free, premium-rate, shared-cost and other
+# service ranges are not a buyer's phone.
+_OPERATOR_TYPES = {
+    PhoneNumberType.MOBILE,
+    PhoneNumberType.FIXED_LINE,
+    PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    PhoneNumberType.VOIP,
+}
+_LANDLINE_TYPES = {PhoneNumberType.FIXED_LINE}
 
 
 def parse(raw: str):
@@ -13,33 +28,52 @@ def parse(raw: str):
         return None
 
 
+def _valid(raw: str):
+    number = parse(raw)
+    return number if number is not None and phonenumbers.is_valid_number(number) else None
+
+
 def normalize(raw: str) -> str:
     """E.164 form when the number parses, else the input stripped."""
-    number = parse(raw)
-    if number is None or not phonenumbers.is_valid_number(number):
+    number = _valid(raw)
+    if number is None:
         return (raw or "").strip()
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def is_valid(raw: str) -> bool:
-    number = parse(raw)
-    return number is not None and phonenumbers.is_valid_number(number)
+    return _valid(raw) is not None
+
+
+def _ukrainian(raw: str):
+    number = _valid(raw)
+    if number is None or phonenumbers.region_code_for_number(number) != "UA":
+        return None
+    return number if phonenumbers.number_type(number) in _OPERATOR_TYPES else None
+
+
+def is_ukrainian_operator(raw: str) -> bool:
+    """A valid Ukrainian number served by an operator: mobile, landline or VoIP (docs/rules.md §5)."""
+    return _ukrainian(raw) is not None
 
 
 def ukrainian_operator(raw: str) -> str:
-    """The operator's name when `raw` is a valid number of a Ukrainian mobile operator, else ''."""
-    number = parse(raw)
-    if number is None or not phonenumbers.is_valid_number(number):
+    """Who serves `raw`, for display: the mobile operator's name, “landline”, or “Ukrainian
+    operator” when the range has no name; '' exactly when `is_ukrainian_operator` is false."""
+    number = _ukrainian(raw)
+    if number is None:
         return ""
-    if phonenumbers.region_code_for_number(number) != "UA":
-        return ""
-    if phonenumbers.number_type(number) not in _OPERATOR_TYPES:
-        return ""
-    return carrier.name_for_number(number, "en") or ""
+    name = carrier.name_for_number(number, "en")
+    if name:
+        return name
+    if phonenumbers.number_type(number) in _LANDLINE_TYPES:
+        return str(_("landline"))
+    return str(_("Ukrainian operator"))
 
 
 def pretty(raw: str) -> str:
-    number = parse(raw)
-    if number is None or not phonenumbers.is_valid_number(number):
+    """+380 50 123 4567 for a valid number; anything else as it was given."""
+    number = _valid(raw)
+    if number is None:
         return raw
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -211,6 +211,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
-
-# Platform policy knobs that are not (yet) edited in admin.
-PLATFORM_FEE_PERCENT = env_str("PLATFORM_FEE_PERCENT", "5")

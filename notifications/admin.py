@@ -1,5 +1,7 @@
 """The outbox in admin, for moderators: filters for what failed, and "retry now"."""
 
+import json
+
 from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -8,7 +10,7 @@ from django.utils.translation import ngettext
 from marketplace.actors import is_moderator
 
 from .models import OutboxMessage
-from .rendering import render_message
+from .rendering import redacted, render_message
 from .services import outbox_retry
 
 
@@ -39,18 +41,26 @@ class OutboxMessageAdmin(ModeratorsOnly, admin.ModelAdmin):
     list_select_related = ["store"]
     raw_id_fields = ["order", "store"]
     actions = ["retry_now"]
-    readonly_fields = ["preview", *(f.name for f in OutboxMessage._meta.fields)]
+    # The stored context is shown masked: an invitation or reset link is the recipient's alone.
+    exclude = ["context"]
+    readonly_fields = ["preview", "stored_context",
+                       *(f.name for f in OutboxMessage._meta.fields if f.name != "context")]
 
     @admin.display(description=_("message as it goes out"))
     def preview(self, obj):
         """Rendered now from the stored context, as the next attempt would send it."""
         try:
-            content = render_message(obj)
+            content = render_message(obj, redact=True)
         except Exception as exc:  # a broken template is exactly what a moderator looks here for
             return format_html('<strong>{}</strong> {}', _("Cannot be rendered:"), f"{type(exc).__name__}: {exc}")
         head = content.get("subject", "")
         return format_html('<pre style="white-space: pre-wrap; margin: 0;">{}{}</pre>',
                            f"{head}\n\n" if head else "", content["text"])
+
+    @admin.display(description=_("context"))
+    def stored_context(self, obj):
+        return format_html('<pre style="white-space: pre-wrap; margin: 0;">{}</pre>',
+                           json.dumps(redacted(obj.context), ensure_ascii=False, indent=2, default=str))
 
     @admin.display(description=_("last error"))
     def short_error(self, obj):

@@ -11,6 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable
 
+from marketplace.actors import ActorKind
+from orders.choices import EXPIRY_REASONS
+
 from .models import Audience, Channel, EventGroup
 
 EMAIL = (Channel.EMAIL.value,)
@@ -34,7 +37,7 @@ class Route:
 
 def not_cancelled_by_seller(*, order, **_) -> bool:
     """The store is told of cancellations it did not make itself."""
-    return order is not None and order.cancelled_by != "seller"
+    return order is not None and order.cancelled_by != ActorKind.SELLER
 
 
 # event, audience, template, preference group, channels, condition
@@ -65,6 +68,9 @@ ROUTES: tuple[Route, ...] = (
     Route("telegram_linked", Audience.STORE, "telegram_linked", EventGroup.ACCOUNT, TELEGRAM),
     Route("telegram_unlinked", Audience.STORE, "telegram_unlinked", EventGroup.ACCOUNT, EMAIL),
     Route("telegram_link_invalid", Audience.CHAT, "telegram_link_invalid", channels=TELEGRAM),
+    # To one person (params["user"]): an invited member, a member who asked for a password reset.
+    Route("member_invited", Audience.MEMBERS, "member_invited", EventGroup.ACCOUNT),
+    Route("password_reset", Audience.MEMBERS, "password_reset", EventGroup.ACCOUNT),
 )
 
 _grouped: dict[str, list[Route]] = defaultdict(list)
@@ -73,13 +79,12 @@ for _route in ROUTES:
 _BY_EVENT: dict[str, tuple[Route, ...]] = {event: tuple(routes) for event, routes in _grouped.items()}
 
 EVENTS = frozenset(_BY_EVENT)
-# Reasons whose cancellation is told as an expiry (the sweep may emit either event: one message).
-EXPIRY_REASONS = frozenset({"processing_time_expired", "shipping_time_expired"})
 
 
 def canonical(event: str, order=None) -> str:
     """The event under which an occurrence is recorded: a platform cancellation for an expired
-    deadline is `order_expired`, whichever of the two names the caller used."""
+    deadline (orders.choices.EXPIRY_REASONS) is `order_expired`, whichever of the two names the
+    caller used (one message)."""
     if event == "order_cancelled" and order is not None and order.cancel_reason in EXPIRY_REASONS:
         return "order_expired"
     return event

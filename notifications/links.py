@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
+from orders.choices import EXPIRY_REASONS
+
 
 def absolute(path: str) -> str:
     return settings.SITE_URL + path
@@ -72,4 +74,4 @@ def cabinet_expired_url() -> str:
 def admin_expired_url() -> str:
     """Admin's order list narrowed to expiry cancellations."""
     path = _path("admin:orders_order_changelist", {}, "/admin/orders/order/")
-    return absolute(path) + "?" + urlencode({"cancel_reason__in": "processing_time_expired,shipping_time_expired"})
+    return absolute(path) + "?" + urlencode({"cancel_reason__in": ",".join(EXPIRY_REASONS)})

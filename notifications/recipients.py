@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from marketplace.actors import MODERATORS_GROUP
+from marketplace.models import UserSettings
 from sellers.models import StoreMember
 
 from . import preferences
@@ -24,6 +25,15 @@ class Recipient:
     side: str  # buyer / seller / moderator / chat: an address gets one message per side and occurrence
 
 
+def user_language(user) -> str:
+    """A person's own language (their settings; the platform's when they chose none). The user
+    comes with `select_related("settings")`."""
+    try:
+        return user.settings.language
+    except UserSettings.DoesNotExist:
+        return settings.LANGUAGE_CODE
+
+
 def telegram_enabled() -> bool:
     return bool(settings.TELEGRAM_BOT_TOKEN)
 
@@ -36,7 +46,7 @@ class StoreAudience:
 
     @cached_property
     def members(self) -> list[StoreMember]:
-        return list(StoreMember.objects.filter(store=self.store).select_related("user").order_by("pk"))
+        return list(StoreMember.objects.filter(store=self.store).select_related("user__settings").order_by("pk"))
 
     @cached_property
     def choices(self):
@@ -59,7 +69,8 @@ class StoreAudience:
             if store.email:
                 found.append(Recipient(Audience.STORE, Channel.EMAIL, store.email, store.language, "seller"))
             elif owner is not None and owner.user.is_active and owner.user.email:
-                found.append(Recipient(Audience.STORE, Channel.EMAIL, owner.user.email, owner.language, "seller"))
+                # The store's contact: the store's language, even when it is the owner's address.
+                found.append(Recipient(Audience.STORE, Channel.EMAIL, owner.user.email, store.language, "seller"))
         if (Channel.TELEGRAM in channels and store.telegram_chat_id and telegram_enabled()
                 and self.wants(owner, group, Channel.TELEGRAM)):
             found.append(Recipient(Audience.STORE, Channel.TELEGRAM, str(store.telegram_chat_id), store.language,
@@ -69,18 +80,32 @@ class StoreAudience:
     def personal(self, group: str, *, owner_only: bool = False) -> list[Recipient]:
         members = [self.owner] if owner_only else self.members
         return [
-            Recipient(Audience.OWNER if owner_only else Audience.MEMBERS, Channel.EMAIL, m.user.email, m.language,
-                      "seller")
+            Recipient(Audience.OWNER if owner_only else Audience.MEMBERS, Channel.EMAIL, m.user.email,
+                      user_language(m.user), "seller")
             for m in members
             if m is not None and m.user.is_active and m.user.email and self.wants(m, group, Channel.EMAIL)
         ]
 
 
 def moderators() -> list[Recipient]:
-    users = (get_user_model().objects.filter(is_active=True, is_staff=True, groups__name=MODERATORS_GROUP)
-             .exclude(email="").order_by("pk").values_list("email", flat=True).distinct())
-    return [Recipient(Audience.MODERATORS, Channel.EMAIL, email, settings.LANGUAGE_CODE, "moderator")
-            for email in users]
+    rows = (get_user_model().objects.filter(is_active=True, is_staff=True, groups__name=MODERATORS_GROUP)
+            .exclude(email="").order_by("pk").values_list("email", "settings__language").distinct())
+    seen, found = set(), []
+    for email, language in rows:
+        if email.lower() not in seen:
+            seen.add(email.lower())
+            found.append(Recipient(Audience.MODERATORS, Channel.EMAIL, email, language or settings.LANGUAGE_CODE,
+                                   "moderator"))
+    return found
+
+
+def person(user_id: int) -> list[Recipient]:
+    """One member by their user id (an invitation, a password reset): their own e-mail in their
+    own language. Messages about the account always come, so no preference applies."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).select_related("settings").first()
+    if user is None or not user.email:
+        return []
+    return [Recipient(Audience.MEMBERS, Channel.EMAIL, user.email, user_language(user), "seller")]
 
 
 def resolve(route, *, order, store_audience: StoreAudience | None, params: dict) -> list[Recipient]:
@@ -91,6 +116,8 @@ def resolve(route, *, order, store_audience: StoreAudience | None, params: dict)
         return [Recipient(audience, Channel.EMAIL, order.buyer_email, order.buyer_language, "buyer")]
     if audience == Audience.MODERATORS:
         return moderators()
+    if audience == Audience.MEMBERS and params.get("user") is not None:
+        return person(params["user"])
     if audience == Audience.CHAT:
         if not telegram_enabled():
             return []

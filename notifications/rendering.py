@@ -16,7 +16,7 @@ from django.template.loader import get_template
 from django.utils import translation
 from django.utils.html import escape
 
-from orders.models import Order
+from orders.choices import CancelReason, DeliveryMethod, PaymentMethod, Status
 
 from . import links
 from .models import Audience, Channel
@@ -98,12 +98,9 @@ def context(*, for_buyer: bool, order=None, store=None, related=None, params=Non
     return facts
 
 
-@lru_cache(maxsize=16)
-def _choices(field: str) -> dict:
-    return dict(Order._meta.get_field(field).flatchoices)
-
-
-_LABELLED = ("status", "delivery_method", "payment_method", "cancel_reason")
+# The choices a view holds as values, labelled in the recipient's language when rendered.
+_LABELLED = {"status": Status, "delivery_method": DeliveryMethod, "payment_method": PaymentMethod,
+             "cancel_reason": CancelReason}
 
 
 def _labelled(view: dict | None) -> dict | None:
@@ -111,10 +108,10 @@ def _labelled(view: dict | None) -> dict | None:
     if not view:
         return view
     view = dict(view)
-    for field in _LABELLED:
+    for field, choices in _LABELLED.items():
         if field in view:
             value = view[field]
-            view[f"{field}_label"] = str(_choices(field).get(value, value)) if value else ""
+            view[f"{field}_label"] = str(choices(value).label) if value in choices.values else (value or "")
     return view
 
 
@@ -162,10 +159,22 @@ def render(template: str, *, language: str, audience: str, channel: str, facts: 
     return {"subject": subject, "text": text, "html": html}
 
 
-def render_message(message) -> dict:
-    """An outbox row, rendered as it goes out (rows from before migration 0002 carry their
-    rendered text)."""
-    if "rendered" in message.context:
-        return message.context["rendered"]
+# Parameters that carry a credential (a one-time link to set a password): only the recipient may
+# see them, so every screen other than the message itself shows them masked.
+SECRET_PARAMS = frozenset({"set_password_url", "reset_url"})
+MASK = "••••••"
+
+
+def redacted(facts: dict) -> dict:
+    """The stored context with its credentials masked (for admin, logs)."""
+    params = facts.get("params") or {}
+    if not SECRET_PARAMS & params.keys():
+        return facts
+    return {**facts, "params": {k: (MASK if k in SECRET_PARAMS else v) for k, v in params.items()}}
+
+
+def render_message(message, *, redact: bool = False) -> dict:
+    """An outbox row, rendered as it goes out (with `redact`, its credentials masked)."""
+    facts = redacted(message.context) if redact else message.context
     return render(message.template, language=message.language, audience=message.audience,
-                  channel=message.channel, facts=message.context)
+                  channel=message.channel, facts=facts)

@@ -34,9 +34,11 @@ def _occurrence(event: str, *, order, store, related, params: dict, explicit) ->
         parts.append(f"r{related.pk}")
     if explicit is not None:
         parts.append(f"x{explicit}")
-    elif order is None:
-        # A store-level event without an order or an explicit occurrence: once a day at most.
-        parts.append(clock.today().isoformat())
+    elif order is None and related is None:
+        # Nothing tells this occurrence from the next one of the same event (a store's offers hidden,
+        # lifted and hidden again the same day): the caller must say which occurrence it is.
+        raise ValueError(f"notify({event!r}) without an order or `related` needs `occurrence=` (what tells this "
+                         "occurrence from the next one, e.g. its time or the id of the row it is about).")
     parts += [f"{name}={params[name]!r}" for name in sorted(params) if name not in _NOT_IN_KEY]
     return "|".join(parts)
 
@@ -63,6 +65,7 @@ class _Shared:
 
 def _rows(event: str, *, order, store, related, occurrence, params: dict, shared: _Shared) -> dict[str, OutboxMessage]:
     event = events.canonical(event, order)
+    routes = events.routes_for(event)
     if store is None and order is not None:
         store = order.store
     key_base = _occurrence(event, order=order, store=store, related=related, params=params, explicit=occurrence)
@@ -70,7 +73,7 @@ def _rows(event: str, *, order, store, related, occurrence, params: dict, shared
     rows: dict[str, OutboxMessage] = {}
     facts: dict[bool, dict] = {}  # one context per side (buyer or not), shared by its rows
     now = clock.now()
-    for route in events.routes_for(event):
+    for route in routes:
         if route.when is not None and not route.when(order=order, store=store, related=related, params=params):
             continue
         if route.audience == Audience.MODERATORS:
@@ -180,15 +183,17 @@ def notify(event: str, *, order=None, store=None, related=None, occurrence=None,
                         shared=_Shared()))
 
 
-def notify_many(event: str, orders, **params) -> int:
+def notify_many(event: str, orders, *, occurrence=None, **params) -> int:
     """notify() for one event of many orders at once (the sweep): store audiences and the
     moderators are read once, and all rows go in with one look-up and one COPY. Prefetch the
     orders' `store` and `items` to keep it at a fixed number of queries; the caller must hold
-    the orders locked."""
+    the orders locked. `occurrence` (optional): a function of the order that tells its
+    occurrence apart (a deadline warning: the deadline it warns about)."""
     shared = _Shared()
     rows: dict[str, OutboxMessage] = {}
     for order in orders:
-        rows.update(_rows(event, order=order, store=None, related=None, occurrence=None, params=params, shared=shared))
+        rows.update(_rows(event, order=order, store=None, related=None,
+                          occurrence=occurrence(order) if occurrence else None, params=params, shared=shared))
     return _write(rows, copy=True)
 
 

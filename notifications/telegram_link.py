@@ -15,7 +15,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from marketplace import clock
+from marketplace.actors import Actor, ActorKind
 from marketplace.errors import NotAllowed, ServiceError
+from marketplace.history import stamp
 from sellers.models import Store, StoreMember
 
 from .models import Channel, OutboxMessage, TelegramLinkToken
@@ -30,19 +32,32 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def telegram_link_start(*, store: Store, user) -> str:
+def _check_owner(actor: Actor, store_id: int) -> None:
+    """Linking and unlinking the store's chat is the owner's (docs/rules.md §11), checked here
+    whatever the page showed; the platform unlinks a chat that is gone."""
+    if actor.kind == ActorKind.PLATFORM:
+        return
+    user = actor.user
+    if (actor.kind != ActorKind.SELLER or user is None or not user.is_active
+            or not StoreMember.objects.filter(store_id=store_id, user=user, role=StoreMember.Role.OWNER).exists()):
+        raise NotAllowed(_("Only the store's owner may link or unlink its Telegram chat."))
+
+
+def telegram_link_start(*, actor: Actor, store: Store) -> str:
     """A deep link `https://t.me/<bot>?start=<token>` for this store; the token is used once and
     expires (TELEGRAM_LINK_TTL_MINUTES). Earlier unused links of the store stop working."""
     if not settings.TELEGRAM_BOT_TOKEN or not settings.TELEGRAM_BOT_NAME:
         raise ServiceError(_("Telegram notifications are not available on this platform."), code="telegram_off")
-    if not StoreMember.objects.filter(store=store, user=user, user__is_active=True).exists():
-        raise NotAllowed(_("Only the store's members can link a Telegram chat."))
+    if actor.kind == ActorKind.PLATFORM:
+        raise NotAllowed(_("Only the store's owner may link or unlink its Telegram chat."))
     token = secrets.token_urlsafe(32)  # 43 characters of [A-Za-z0-9_-], 256 random bits
     now = clock.now()
     with transaction.atomic():
+        store = Store.objects.select_for_update().get(pk=store.pk)
+        _check_owner(actor, store.pk)
         TelegramLinkToken.objects.filter(store=store, used_at__isnull=True).delete()
         TelegramLinkToken.objects.create(
-            store=store, created_by=user, token_hash=token_hash(token), created_at=now,
+            store=store, created_by=actor.user, token_hash=token_hash(token), created_at=now,
             expires_at=now + timedelta(minutes=settings.TELEGRAM_LINK_TTL_MINUTES),
         )
     return f"https://t.me/{settings.TELEGRAM_BOT_NAME}?start={token}"
@@ -64,20 +79,24 @@ def telegram_link_complete(*, chat_id: int, token: str, language: str = "") -> S
         link.used_at, link.chat_id = now, chat_id
         link.save(update_fields=["used_at", "chat_id"])
         store.telegram_chat_id = chat_id
+        stamp(store, Actor(ActorKind.SELLER, link.created_by), "telegram_link")
         store.save(update_fields=["telegram_chat_id"])
         notify("telegram_linked", store=store, occurrence=link.pk)
     return store
 
 
-def telegram_unlink(*, store: Store, reason: str = "") -> bool:
-    """Stop sending to the store's chat. With a `reason` (the chat blocked the bot or is gone),
-    the store is told by e-mail. Messages still waiting for that chat are failed."""
+def telegram_unlink(*, actor: Actor, store: Store, reason: str = "") -> bool:
+    """Stop sending to the store's chat: the owner, or the platform when the chat blocked the
+    bot or is gone (`reason`; the store is told by e-mail). Messages still waiting for that chat
+    are failed."""
     with transaction.atomic():
         store = Store.objects.select_for_update().get(pk=store.pk)
+        _check_owner(actor, store.pk)
         chat_id = store.telegram_chat_id
         if chat_id is None:
             return False
         store.telegram_chat_id = None
+        stamp(store, actor, "telegram_unlink", reason)
         store.save(update_fields=["telegram_chat_id"])
         if not Store.objects.filter(telegram_chat_id=chat_id).exists():
             _fail_waiting(chat_id, reason or "chat unlinked")
@@ -90,7 +109,7 @@ def telegram_chat_gone(*, chat_id: int, reason: str) -> int:
     """Telegram says the chat blocked the bot or no longer exists: unlink it from every store."""
     count = 0
     for store in Store.objects.filter(telegram_chat_id=chat_id):
-        count += telegram_unlink(store=store, reason=reason)
+        count += telegram_unlink(actor=Actor.platform(), store=store, reason=reason)
     _fail_waiting(chat_id, reason)
     return count
 

@@ -1,5 +1,9 @@
+from dataclasses import dataclass
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from marketplace.actors import ActorKind
 
 
 class Status(models.TextChoices):
@@ -47,25 +51,83 @@ class CancelReason(models.TextChoices):
     MUTUAL = "mutual", _("Mutual cancellation")
 
 
-SELLER_REASONS = (
-    CancelReason.OUT_OF_STOCK,
-    CancelReason.BUYER_UNREACHABLE,
-    CancelReason.BUYER_CHANGED_MIND,
-    CancelReason.BUYER_NOT_PICKED_UP,
-    CancelReason.OTHER,
-)
-# Reasons that hold the seller responsible (SPEC §5, last column).
-SELLER_FAULT_REASONS = (
-    CancelReason.OUT_OF_STOCK,
-    CancelReason.OTHER,
-    CancelReason.LATE_DELIVERY,
-    CancelReason.PROCESSING_TIME_EXPIRED,
-    CancelReason.SHIPPING_TIME_EXPIRED,
-)
-# Reasons that describe the buyer's side (poor collaboration history, SPEC §6).
-BUYER_SIDE_REASONS = (
-    CancelReason.BUYER_UNREACHABLE,
-    CancelReason.BUYER_CHANGED_MIND,
-    CancelReason.BUYER_NOT_PICKED_UP,
-)
-EXPIRY_REASONS = (CancelReason.PROCESSING_TIME_EXPIRED, CancelReason.SHIPPING_TIME_EXPIRED)
+@dataclass(frozen=True)
+class Reason:
+    """What a cancellation reason means (docs/rules.md §5): every module reads these properties
+    from REASONS instead of keeping its own list."""
+
+    # Who may cancel with it directly, and from which statuses: (actor kind, statuses) pairs.
+    who: tuple[tuple[str, tuple[str, ...]], ...]
+    # Counts against the seller (§5, last column).
+    against_seller: bool = False
+    # Describes the buyer's side: such endings make a poor collaboration history (§6).
+    buyer_side: bool = False
+    # The seller's reason does not depend on the buyer: the buyer is told at once (§5).
+    buyer_told_at_once: bool = False
+    # The platform fee is charged as if the order had been completed (§4).
+    fee_charged: bool = False
+    # A comment is required (§5, `other`).
+    comment_required: bool = False
+    # Only through a cancellation request the other party accepted (§6, `mutual`).
+    by_agreement: bool = False
+
+    @property
+    def actors(self) -> tuple[str, ...]:
+        return tuple(kind for kind, _statuses in self.who)
+
+    @property
+    def platform_only(self) -> bool:
+        return self.actors == (ActorKind.PLATFORM,)
+
+    @property
+    def automatic(self) -> bool:
+        """Set by the platform or the carrier, never chosen by a person."""
+        return any(kind in AUTOMATIC_ACTORS for kind in self.actors)
+
+    def statuses(self, kind: str) -> tuple[str, ...]:
+        """The statuses from which `kind` may cancel with this reason (none: not theirs)."""
+        return next((statuses for who, statuses in self.who if who == kind), ())
+
+    def applies(self, kind: str, status: str) -> bool:
+        return status in self.statuses(kind)
+
+
+AUTOMATIC_ACTORS = (ActorKind.PLATFORM, ActorKind.CARRIER)
+_OPEN = tuple(OPEN_STATUSES)
+_PICKUP = (Status.AWAITING_PICKUP,)
+_SELLER, _BUYER, _PLATFORM, _CARRIER = ActorKind.SELLER, ActorKind.BUYER, ActorKind.PLATFORM, ActorKind.CARRIER
+
+# docs/rules.md §5, one row per reason (§4 for the platform's statuses, §6 for the buyer's, §8 for the carrier's).
+REASONS: dict[str, Reason] = {
+    CancelReason.OUT_OF_STOCK: Reason(((_SELLER, _OPEN),), against_seller=True, buyer_told_at_once=True),
+    CancelReason.BUYER_UNREACHABLE: Reason(((_SELLER, _OPEN),), buyer_side=True),
+    # Only a refusal at the pickup point; set by the carrier's tracking when the parcel is refused.
+    CancelReason.BUYER_CHANGED_MIND: Reason(((_SELLER, _PICKUP), (_CARRIER, (Status.IN_DELIVERY,))), buyer_side=True),
+    CancelReason.BUYER_NOT_PICKED_UP: Reason(((_SELLER, _PICKUP),), buyer_side=True),
+    CancelReason.OTHER: Reason(((_SELLER, _OPEN),), against_seller=True, buyer_told_at_once=True,
+                               comment_required=True),
+    CancelReason.BUYER_CANCELLED: Reason(((_BUYER, _OPEN),)),
+    # The agreed ship-by date passed with the goods still in the store.
+    CancelReason.LATE_DELIVERY: Reason(((_BUYER, BEFORE_SHIPMENT),), against_seller=True),
+    CancelReason.PROCESSING_TIME_EXPIRED: Reason(((_PLATFORM, (Status.NEW, Status.ACCEPTED)),), against_seller=True,
+                                                 fee_charged=True),
+    CancelReason.SHIPPING_TIME_EXPIRED: Reason(((_PLATFORM, (Status.CONFIRMED, Status.AWAITING_SHIPMENT)),),
+                                               against_seller=True, fee_charged=True),
+    CancelReason.MUTUAL: Reason(((_SELLER, _OPEN), (_BUYER, _OPEN)), by_agreement=True),
+}
+
+
+def reasons_where(test) -> tuple[CancelReason, ...]:
+    """The reasons, in their declared order, whose Reason passes `test`."""
+    return tuple(CancelReason(code) for code, reason in REASONS.items() if test(reason))
+
+
+# What a seller may choose in the cabinet (an agreed cancellation goes through a request instead).
+SELLER_REASONS = reasons_where(lambda r: _SELLER in r.actors and not r.by_agreement)
+SELLER_FAULT_REASONS = reasons_where(lambda r: r.against_seller)
+BUYER_SIDE_REASONS = reasons_where(lambda r: r.buyer_side)
+BUYER_TOLD_AT_ONCE = reasons_where(lambda r: r.buyer_told_at_once)
+# Set by the platform or the carrier (orders.services.order_cancel_by_platform).
+AUTOMATIC_REASONS = reasons_where(lambda r: r.automatic)
+# The platform's expiry cancellations (§4): the fee is charged, the store may get its offers hidden.
+EXPIRY_REASONS = reasons_where(lambda r: r.platform_only and r.fee_charged)

@@ -1,4 +1,4 @@
-"""Processing deadlines of an order (SPEC §4).
+"""Processing deadlines of an order (docs/rules.md §4).
 
 A deadline is a column computed when the order enters a status (and when its ship-by date,
 the calendar or the policy changes), never at read time. `next_check_at` is the earliest
@@ -10,13 +10,15 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timedelta
 
+from marketplace.actors import ActorKind
 from marketplace.calendar import Platform, PolicyRule, platform
 from marketplace.models import ProcessingPolicy
 from marketplace.worktime import KYIV
 
-from .choices import OPEN_STATUSES
+from .choices import EXPIRY_REASONS, OPEN_STATUSES, REASONS
 
 Deadline = ProcessingPolicy.Deadline
+OnExpiry = ProcessingPolicy.OnExpiry
 
 
 class Reminder(enum.IntFlag):
@@ -57,26 +59,55 @@ def compute(order, p: Platform | None = None) -> tuple[datetime | None, datetime
     return excellent, acceptable, warn_at
 
 
-def next_check(order, excellent, acceptable, warn_at) -> datetime | None:
+def at_deadline(order, p: Platform | None = None) -> str | None:
+    """What the platform does when the order's acceptable deadline passes (docs/rules.md §4),
+    read from the policy rule of its status (`on_expiry`), never from the status itself: the
+    expiry reason to cancel with, `remind_pickup`, or None. None also for a cancellation whose
+    reason does not apply from the order's status (orders.choices.REASONS): nothing is due at
+    such a deadline, so the sweep does not come back for it."""
+    if order.status not in OPEN_STATUSES:
+        return None
+    rule: PolicyRule | None = (p or platform()).rules.get(order.status)
+    if rule is None:
+        return None
+    if rule.on_expiry == OnExpiry.REMIND_PICKUP:
+        return OnExpiry.REMIND_PICKUP
+    if rule.on_expiry in EXPIRY_REASONS and REASONS[rule.on_expiry].applies(ActorKind.PLATFORM, order.status):
+        return rule.on_expiry
+    return None
+
+
+def next_check(order, excellent, acceptable, warn_at, p: Platform | None = None) -> datetime | None:
+    """The earliest of what is still to do: a reminder not yet sent, or what the rule does at
+    the acceptable deadline (an expiry, or the pickup reminder once)."""
     sent = Reminder(order.reminders_sent)
     candidates = []
     if excellent and Reminder.EXCELLENT_PASSED not in sent:
         candidates.append(excellent)
     if warn_at and Reminder.DEADLINE_NEAR not in sent:
         candidates.append(warn_at)
-    if acceptable and Reminder.PICKUP not in sent:
-        candidates.append(acceptable)
+    if acceptable:
+        action = at_deadline(order, p)
+        if action in EXPIRY_REASONS or (action == OnExpiry.REMIND_PICKUP and Reminder.PICKUP not in sent):
+            candidates.append(acceptable)
     return min(candidates) if candidates else None
 
 
 def refresh(order, *, now=None, status_changed: bool = False, p: Platform | None = None) -> None:
-    """Recompute the deadline columns in memory; the caller saves in its transaction."""
+    """Recompute the deadline columns in memory; the caller saves in its transaction.
+
+    A new status arms every reminder again; a deadline that moved (the ship-by date, the
+    calendar or the policy changed) arms its warning again (docs/rules.md §4): the warning
+    was about the old deadline. The outbox keys that warning on the deadline (orders.sweep)."""
+    previous = getattr(order, "acceptable_deadline", None)  # unset on a row being built (orders.seed.bulk)
     if status_changed:
         order.reminders_sent = 0
     excellent, acceptable, warn_at = compute(order, p)
+    if acceptable != previous:
+        order.reminders_sent = int(Reminder(order.reminders_sent) & ~Reminder.DEADLINE_NEAR)
     order.excellent_deadline = excellent
     order.acceptable_deadline = acceptable
-    order.next_check_at = next_check(order, excellent, acceptable, warn_at)
+    order.next_check_at = next_check(order, excellent, acceptable, warn_at, p)
 
 
 def warn_at(order, p: Platform | None = None) -> datetime | None:

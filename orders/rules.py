@@ -2,10 +2,11 @@
 shown when it does not hold. fsm uses them as `conditions=`; services report the unmet ones."""
 
 import re
+from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from .choices import CARRIER_METHODS, DeliveryMethod, Status
+from .choices import BEFORE_SHIPMENT, CARRIER_METHODS, DeliveryMethod, Status
 
 # A Nova Poshta express waybill (TTN): 14 digits starting with 20 or 59.
 TTN_PATTERNS = {
@@ -92,3 +93,39 @@ def is_carrier_parcel(order) -> bool:
 @rule(_("A cancellation needs a reason."))
 def has_cancel_reason(order) -> bool:
     return bool(order.cancel_reason)
+
+
+# --- editing windows (docs/rules.md §3): one source for the services, the cabinet view and its template ---
+
+
+@rule(_("Items and quantities can be changed only while the order needs agreement with the buyer."))
+def items_editable(order) -> bool:
+    return order.status == Status.ACCEPTED
+
+
+@rule(_("Delivery, payment and the order's composition can be changed only before shipment."))
+def editable_before_shipment(order) -> bool:
+    return order.status in BEFORE_SHIPMENT
+
+
+@dataclass(frozen=True)
+class EditingWindows:
+    """What the seller may edit in the order's current status."""
+
+    items: bool
+    delivery: bool
+    payment: bool
+    split: bool
+
+
+# Each window and the rule that opens it; the services check through these same rules.
+WINDOW_RULES = {
+    "items": items_editable,
+    "delivery": editable_before_shipment,
+    "payment": editable_before_shipment,
+    "split": editable_before_shipment,
+}
+
+
+def editing_windows(order) -> EditingWindows:
+    return EditingWindows(**{window: check(order) for window, check in WINDOW_RULES.items()})

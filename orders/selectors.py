@@ -62,6 +62,19 @@ def _diff(model, fields, old, new) -> list[Change]:
     return changes
 
 
+# Call outcomes that did not reach the buyer: only these prove `buyer_unreachable` (docs/rules.md §5).
+UNANSWERED_CALLS = (CallAttempt.Outcome.NO_ANSWER, CallAttempt.Outcome.BUSY, CallAttempt.Outcome.UNAVAILABLE)
+
+
+def unanswered_call_times(order: Order) -> list[datetime]:
+    """When the logged calls to the buyer went unanswered, oldest first (a call that reached
+    the buyer does not count)."""
+    return list(
+        CallAttempt.objects.filter(order_id=order.pk, outcome__in=UNANSWERED_CALLS)
+        .order_by("called_at").values_list("called_at", flat=True)
+    )
+
+
 def order_timeline(order: Order) -> list[TimelineEntry]:
     """The order's history, oldest first: actions with field changes old → new (order and
     items), seller comments and call attempts. Four queries whatever the history's length."""

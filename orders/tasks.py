@@ -11,3 +11,9 @@ def sweep_deadlines() -> str:
 @shared_task(ignore_result=True)
 def recompute_deadlines() -> int:
     return sweep.recompute_open_deadlines()
+
+
+def recompute_after_calendar_edit(**_signal) -> None:
+    """Receiver of marketplace.calendar.calendar_edited (connected in OrdersConfig.ready): open
+    orders' deadlines follow a calendar or policy edit, in the worker."""
+    recompute_deadlines.delay()

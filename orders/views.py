@@ -28,8 +28,10 @@ from .choices import OPEN_STATUSES, DeliveryMethod, Status
 from .models import Order
 from .services import order_cancel_by_buyer
 
-# A token in the URL must not travel on (Referer), be stored (caches) or be indexed.
-PUBLIC_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+# A token in the URL must not travel to other sites (Referer), be stored (caches) or be indexed.
+# `same-origin`, not `no-referrer`: with no referrer at all Chromium sends `Origin: null` on the
+# page's own form posts, and Django's CSRF check refuses them (tests/browser/test_public_order.py).
+PUBLIC_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin", "X-Robots-Tag": "noindex"}
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Usage: scripts/venv.sh REQUIREMENTS_FILE
 # Creates .venv with `python3 -m venv` (installing Debian's venv package when it is missing
-# and we are root) and installs the requirements into it. A stamp file keyed on the hash of
-# the requirements (and of the files they include with -r) skips the install when unchanged.
+# and we are root) and installs the requirements into it with --require-hashes: the files are
+# lock files compiled by pip-tools (`make lock`), every package pinned with its hashes. A stamp
+# file keyed on the hash of the file skips the install when it is unchanged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,12 +17,13 @@ command -v "$python" >/dev/null || die "$python not found: install Python 3.11 o
 "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
   || die "$("$python" -V 2>&1) is too old: Python 3.11 or newer is needed."
 
-# The files whose content decides what gets installed: REQ and what it includes with -r.
+# The lock files REQ holds too, at the same versions: requirements-dev.txt is compiled with
+# requirements.txt as its constraint (see `make lock`), so installing it installs the runtime set.
 files=("$req")
-while read -r included; do
-  files+=("$(dirname "$req")/$included")
-done < <(sed -n 's/^-r[[:space:]]*//p' "$req")
-hash=$(cat "${files[@]}" | sha256sum | cut -c1-16)
+if [ "$(basename "$req")" = requirements-dev.txt ]; then
+  files+=("$(dirname "$req")/requirements.txt")
+fi
+hash=$(sha256sum <"$req" | cut -c1-16)
 stamp="$venv/.installed-$(basename "$req" .txt).$hash"
 
 if [ -f "$stamp" ] && [ -x "$venv/bin/python" ]; then
@@ -47,10 +49,10 @@ if [ ! -x "$venv/bin/pip" ]; then
 fi
 
 echo "Installing $req into $venv ..."
-"$venv/bin/python" -m pip install --disable-pip-version-check --quiet -r "$req"
+"$venv/bin/python" -m pip install --disable-pip-version-check --quiet --require-hashes -r "$req"
 rm -f "$venv"/.installed-"$(basename "$req" .txt)".*
 touch "$stamp"
-# What REQ includes is installed now too: stamp it, so `make run` after `make test` skips.
+# What REQ holds is installed now too: stamp it, so `make run` after `make test` skips.
 for included in "${files[@]:1}"; do
   included_hash=$(cat "$included" | sha256sum | cut -c1-16)
   rm -f "$venv"/.installed-"$(basename "$included" .txt)".*

@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from marketplace.history import HistoryContext
+
 
 class Store(models.Model):
     name = models.CharField(_("name"), max_length=200)
@@ -18,6 +20,8 @@ class Store(models.Model):
     offers_hidden_reason = models.CharField(_("why offers are hidden"), max_length=300, blank=True)
     is_suspended = models.BooleanField(_("suspended"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Who hid the offers, suspended the store or linked its chat, when and why.
+    history = HistoricalRecords(bases=[HistoryContext], excluded_fields=["created_at"])
 
     class Meta:
         verbose_name = _("store")
@@ -49,7 +53,6 @@ class StoreMember(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MANAGER)
-    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="uk")
     created_at = models.DateTimeField(_("joined"), auto_now_add=True)
 
     class Meta:
@@ -74,7 +77,7 @@ class Offer(models.Model):
     stock = models.IntegerField(_("stock"), default=0)
     paused = models.BooleanField(_("paused"), default=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(bases=[HistoryContext], excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("offer")
@@ -112,3 +115,18 @@ class FeeCharge(models.Model):
         ordering = ["-charged_at"]
         indexes = [models.Index(fields=["store", "-charged_at"], name="fee_store_time")]
         constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="fee_not_negative")]
+
+
+class PasswordResetRequest(models.Model):
+    """One request of a password-reset e-mail, kept for an hour or so to throttle the form
+    per address and per IP (sellers/cabinet/views/auth.py)."""
+
+    email = models.CharField(max_length=254, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="password_reset_request_time")]
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.ip} at {self.created_at:%Y-%m-%d %H:%M}"

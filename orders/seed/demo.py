@@ -1,5 +1,6 @@
-"""The demo: users, a moderators group, three stores with offers, and orders in every status
-made through `orders.services` — so each has the history a real one would have."""
+"""The demo: users (a moderator in the `moderators` group, which a migration creates), three
+stores with offers, and orders in every status made through `orders.services` — so each has
+the history a real one would have."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from marketplace import clock
 from marketplace.actors import MODERATORS_GROUP, Actor
+from marketplace.models import UserSettings
 from sellers.models import Offer, Store, StoreMember
 
 from .. import services as svc
@@ -22,8 +24,6 @@ from ..models import CallAttempt, Order
 from . import people
 
 DEMO_PASSWORD = "marketplace-demo"
-# Apps whose models moderators look at in admin (models other teams add there are included).
-MODERATOR_VIEW_APPS = ("orders", "sellers", "notifications", "marketplace")
 
 
 @dataclass(frozen=True)
@@ -103,14 +103,6 @@ def demo_exists() -> bool:
     return Store.objects.filter(slug=STORES[0].slug).exists()
 
 
-def ensure_moderators_group() -> Group:
-    """The moderators group with view permissions on the apps moderators supervise (idempotent)."""
-    group, _created = Group.objects.get_or_create(name=MODERATORS_GROUP)
-    perms = Permission.objects.filter(content_type__app_label__in=MODERATOR_VIEW_APPS, codename__startswith="view_")
-    group.permissions.add(*perms)
-    return group
-
-
 def _user(spec: DemoUser, *, reset_password: bool, **flags) -> tuple[object, Login]:
     User = get_user_model()
     user = User.objects.filter(username=spec.username).first()
@@ -132,7 +124,8 @@ def ensure_users(*, reset_passwords: bool = False) -> tuple[list[Login], dict[st
     users[ADMIN.username], login = _user(ADMIN, reset_password=reset_passwords, is_staff=True, is_superuser=True)
     logins.append(login)
     users[MODERATOR.username], login = _user(MODERATOR, reset_password=reset_passwords, is_staff=True)
-    users[MODERATOR.username].groups.add(ensure_moderators_group())
+    # The group and its permissions come from marketplace's migration 0004.
+    users[MODERATOR.username].groups.add(Group.objects.get(name=MODERATORS_GROUP))
     logins.append(login)
     for store in STORES:
         for spec in (store.owner, store.manager):
@@ -150,10 +143,10 @@ def create_demo(*, seed: int = 2025, reset_passwords: bool = False) -> tuple[lis
         for spec in STORES:
             store = Store.objects.create(slug=spec.slug, name=spec.name, email=spec.email)
             owner, manager = users[spec.owner.username], users[spec.manager.username]
-            StoreMember.objects.create(store=store, user=owner, role=StoreMember.Role.OWNER,
-                                       language=spec.owner.language)
-            StoreMember.objects.create(store=store, user=manager, role=StoreMember.Role.MANAGER,
-                                       language=spec.manager.language)
+            StoreMember.objects.create(store=store, user=owner, role=StoreMember.Role.OWNER)
+            StoreMember.objects.create(store=store, user=manager, role=StoreMember.Role.MANAGER)
+            for spec_user, user in ((spec.owner, owner), (spec.manager, manager)):
+                UserSettings.objects.update_or_create(user=user, defaults={"language": spec_user.language})
             offers = [Offer.objects.create(store=store, title=title, sku=sku, price=Decimal(price), stock=stock)
                       for title, sku, price, stock in spec.offers]
             made += _StoreScenarios(store, offers, owner, manager, rng).run()

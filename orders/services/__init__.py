@@ -1,7 +1,8 @@
-"""Order services: one function per business action (see DEVELOPERS.md)."""
+"""Order services: one function per business action (see docs/architecture.md)."""
 
 from .cancellation import order_cancel, order_cancel_by_buyer, order_cancel_by_platform
 from .editing import order_add_item, order_items_update, order_set_item_quantity, order_update_delivery, order_update_payment
+from .expiry import order_expire, orders_expire
 from .lifecycle import (
     Line,
     order_confirm,
@@ -25,6 +26,7 @@ __all__ = [
     "order_cancel_by_platform",
     "order_comment_add",
     "order_confirm",
+    "order_expire",
     "order_hand_over",
     "order_items_update",
     "order_mark_received",
@@ -37,4 +39,5 @@ __all__ = [
     "order_split",
     "order_update_delivery",
     "order_update_payment",
+    "orders_expire",
 ]

@@ -1,5 +1,6 @@
-"""Editing an order inside its windows (SPEC §3): items only in `accepted`; delivery and
-payment before shipment; the buyer's personal data never."""
+"""Editing an order inside its windows (docs/rules.md §3): items only in `accepted`; delivery and
+payment before shipment; the buyer's personal data never. The windows are `orders.rules`'
+(`editing_windows`), the same the cabinet shows."""
 
 from __future__ import annotations
 
@@ -9,12 +10,22 @@ from django.utils.translation import gettext as _
 
 from marketplace.actors import Actor, ActorKind
 from marketplace.errors import RuleViolation
+from marketplace.history import stamp
 
 from .. import rules
-from ..choices import BEFORE_SHIPMENT, DeliveryMethod, PaymentMethod, Status
-from marketplace.history import stamp
+from ..choices import DeliveryMethod, PaymentMethod, Status
 from ..models import Order, OrderItem
-from .base import atomic, check_actor, lock_order, recompute_totals, save_order, status_label
+from .base import (
+    MAX_DELIVERY_COST,
+    atomic,
+    check_actor,
+    check_ship_by,
+    check_totals,
+    lock_order,
+    recompute_totals,
+    save_order,
+    status_label,
+)
 from .lifecycle import lock_offers, release, reserve
 
 SELLER = (ActorKind.SELLER,)
@@ -22,7 +33,7 @@ CONFIRMED_KEEPS = (rules.has_delivery_method, rules.has_destination, rules.has_d
 
 
 def _window_items(order: Order) -> None:
-    if order.status != Status.ACCEPTED:
+    if not rules.items_editable(order):
         raise RuleViolation(
             _("Items and quantities can be changed only while the order needs agreement with the buyer; "
               "this order is “%(status)s”.") % {"status": status_label(order.status)},
@@ -31,7 +42,8 @@ def _window_items(order: Order) -> None:
 
 
 def _window_before_shipment(order: Order, what: str) -> None:
-    if order.status not in BEFORE_SHIPMENT:
+    """Delivery, payment and splitting (`rules.editable_before_shipment`)."""
+    if not rules.editable_before_shipment(order):
         raise RuleViolation(
             _("%(what)s can be changed only before shipment; this order is “%(status)s”.")
             % {"what": what, "status": status_label(order.status)},
@@ -56,12 +68,16 @@ def order_update_delivery(
             cost = Decimal(cost)
         except (InvalidOperation, TypeError):
             raise RuleViolation(_("The delivery cost is not a number.")) from None
-        if cost < 0 or cost != cost.quantize(Decimal("0.01")):
+        if not cost.is_finite() or cost < 0 or cost != cost.quantize(Decimal("0.01")):
             raise RuleViolation(_("The delivery cost must be a non-negative amount in hryvnias and kopecks."))
+        if cost > MAX_DELIVERY_COST:
+            raise RuleViolation(_("The delivery cost cannot exceed %(max)s ₴.") % {"max": MAX_DELIVERY_COST})
     with atomic():
         order = lock_order(order)
         check_actor(actor, order, allowed=SELLER)
         _window_before_shipment(order, _("Delivery"))
+        if ship_by != order.ship_by:  # a date agreed earlier stays as it is (docs/rules.md §4)
+            check_ship_by(ship_by)
         order.delivery_method = method
         order.delivery_branch = branch.strip() if method == DeliveryMethod.NOVA_POSHTA else ""
         order.delivery_address = address.strip() if method != DeliveryMethod.PICKUP else ""
@@ -103,8 +119,9 @@ def order_set_item_quantity(*, actor: Actor, order: Order, item_id: int, quantit
             raise RuleViolation(_("This item is not in the order.")) from None
         if quantity == 0 and order.items.count() == 1:
             raise RuleViolation(_("An order keeps at least one item; cancel the order instead."), code="last_item")
-        offer = lock_offers(order.store_id, [item.offer_id])[item.offer_id]
         delta = quantity - item.quantity
+        check_totals(order.items_total + item.price * delta, order.delivery_cost)
+        offer = lock_offers(order.store_id, [item.offer_id])[item.offer_id]
         if delta > 0:
             reserve(offer, delta, actor, "edit_items")
         elif delta < 0:
@@ -132,6 +149,7 @@ def order_add_item(*, actor: Actor, order: Order, offer_id: int, quantity: int) 
             raise RuleViolation(_("This offer is not one of the store's."))
         if offer.paused:
             raise RuleViolation(_("This offer is paused."))
+        check_totals(order.items_total + offer.price * quantity, order.delivery_cost)
         reserve(offer, quantity, actor, "edit_items")
         item = order.items.filter(offer=offer, price=offer.price).first()
         if item is None:

@@ -1,24 +1,34 @@
-"""Placing an order and moving it along its status machine (SPEC §2)."""
+"""Placing an order and moving it along its status machine (docs/rules.md §2)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from marketplace import phones
 from marketplace.actors import Actor, ActorKind
 from marketplace.errors import RuleViolation
-from marketplace import phones
+from marketplace.history import stamp
 from notifications.services import notify
-from sellers.fees import fee_charge
+from orders.fees import fee_charge
 from sellers.models import FeeCharge, Offer, Store
 
 from ..choices import CARRIER_METHODS, DeliveryMethod, PaymentMethod, Status
-from marketplace.history import stamp
 from ..models import Order, OrderItem
 from ..rules import valid_ttn
-from .base import atomic, check_actor, lock_order, recompute_totals, save_order, transition_and_save
+from .base import (
+    atomic,
+    check_actor,
+    check_courier_visit,
+    check_ship_by,
+    check_totals,
+    lock_order,
+    save_order,
+    transition_and_save,
+)
 
 SELLER = (ActorKind.SELLER,)
 
@@ -85,6 +95,17 @@ def order_place(
     actor = Actor.buyer()
     with atomic():
         offers = lock_offers(store.pk, wanted)
+        lines_to_place = []
+        for offer_id, quantity in wanted.items():
+            offer = offers.get(offer_id)
+            if offer is None or offer.paused:
+                raise RuleViolation(_("An item of this order is not on sale."))
+            lines_to_place.append((offer, quantity))
+        items_total = sum((offer.price * quantity for offer, quantity in lines_to_place), start=Decimal(0))
+        check_totals(items_total, None)  # before any write: a clear refusal, not a numeric overflow
+        for offer, quantity in lines_to_place:
+            reserve(offer, quantity, actor, "place")
+        # One save of the order, with its totals: one "place" row in its history.
         order = Order(
             store=store,
             buyer_name=buyer_name.strip(),
@@ -95,37 +116,32 @@ def order_place(
             delivery_branch=delivery_branch,
             delivery_address=delivery_address,
             payment_method=payment_method,
+            items_total=items_total,
+            total=items_total,
         )
         save_order(order, actor, "place", status_changed=True)
-        for offer_id, quantity in wanted.items():
-            offer = offers.get(offer_id)
-            if offer is None or offer.paused:
-                raise RuleViolation(_("An item of this order is not on sale."))
-            reserve(offer, quantity, actor, "place")
+        for offer, quantity in lines_to_place:
             item = OrderItem(order=order, offer=offer, title=offer.title, sku=offer.sku, price=offer.price,
                              quantity=quantity)
             stamp(item, actor, "place")
             item.save()
-        recompute_totals(order)
-        save_order(order, actor, "place")
         notify("order_placed", order=order)
     return order
 
 
 def order_open(*, actor: Actor, order: Order) -> Order:
-    """A store member opens the order page: `new` becomes `accepted` (seed 000, step 1)."""
+    """A store member opens the order page: `new` becomes `accepted` (seed 000, step 1).
+
+    Returns the order as stored: the status and the membership are read under the row lock,
+    never from the caller's copy (a non-member is refused whatever the status)."""
     if actor.kind != ActorKind.SELLER:
-        return order
-    if order.status != Status.NEW:
-        check_actor(actor, order, allowed=SELLER)  # a non-member is refused whatever the status
         return order
     with atomic():
         order = lock_order(order)
         check_actor(actor, order, allowed=SELLER)
-        if order.status != Status.NEW:  # somebody else opened it meanwhile
-            return order
-        transition_and_save(order, "accept", actor)
-        notify("order_accepted", order=order)
+        if order.status == Status.NEW:  # else opened before (or by somebody else meanwhile)
+            transition_and_save(order, "accept", actor)
+            notify("order_accepted", order=order)
     return order
 
 
@@ -133,6 +149,10 @@ def order_confirm(*, actor: Actor, order: Order) -> Order:
     with atomic():
         order = lock_order(order)
         check_actor(actor, order, allowed=SELLER)
+        if order.status == Status.ACCEPTED:
+            # Confirming agrees the ship-by date: one that has passed would expire the order at
+            # once (docs/rules.md §4).
+            check_ship_by(order.ship_by)
         transition_and_save(order, "confirm", actor)
         notify("order_confirmed", order=order)
     return order
@@ -143,7 +163,9 @@ def order_pack(*, actor: Actor, order: Order, ship_by=None) -> Order:
     with atomic():
         order = lock_order(order)
         check_actor(actor, order, allowed=SELLER)
-        if ship_by is not None:
+        if ship_by is not None and ship_by != order.ship_by:
+            if order.status == Status.CONFIRMED:  # else the transition's refusal names the status
+                check_ship_by(ship_by)
             order.ship_by = ship_by
         transition_and_save(order, "pack", actor)
     return order
@@ -160,6 +182,7 @@ def order_ship(*, actor: Actor, order: Order, ttn: str = "", courier_phone: str 
                     raise RuleViolation(_("The courier's phone is not a phone number."))
                 order.courier_phone = phones.normalize(courier_phone)
             if courier_visit_at is not None:
+                check_courier_visit(courier_visit_at)
                 order.courier_visit_at = courier_visit_at
         elif ttn and order.delivery_method in CARRIER_METHODS:  # a pickup order is refused for what it is
             ttn = ttn.strip().replace(" ", "")

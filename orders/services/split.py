@@ -1,14 +1,16 @@
-"""Splitting an order in two before shipment (SPEC §7)."""
+"""Splitting an order in two before shipment (docs/rules.md §7)."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from marketplace.actors import Actor, ActorKind
 from marketplace.errors import RuleViolation
+from marketplace.history import stamp
 from notifications.services import notify
 
-from marketplace.history import stamp
 from ..models import Order, OrderItem
 from .base import atomic, check_actor, lock_order, recompute_totals, save_order
 from .editing import _window_before_shipment
@@ -47,7 +49,12 @@ def order_split(*, actor: Actor, order: Order, quantities: dict[int, int]) -> Or
 
         new = Order(status=order.status, split_from=order, **{f: getattr(order, f) for f in COPIED_FIELDS})
         new.status_changed_at = order.status_changed_at
-        save_order(new, actor, "split")
+        # Delivery is paid once: the new order carries no delivery cost of its own. Its totals
+        # are known before its one save (one "split" row in its history).
+        new.delivery_cost = 0 if order.delivery_cost is not None else None
+        new.items_total = sum((items[pk].price * qty for pk, qty in moving.items()), start=Decimal(0))
+        new.total = new.items_total + (new.delivery_cost or 0)
+        save_order(new, actor, "split", reason=f"#{order.pk}")
         for item_id, qty in moving.items():
             item = items[item_id]
             moved = OrderItem(order=new, offer_id=item.offer_id, title=item.title, sku=item.sku, price=item.price,
@@ -60,10 +67,6 @@ def order_split(*, actor: Actor, order: Order, quantities: dict[int, int]) -> Or
             else:
                 item.quantity -= qty
                 item.save()
-        # Delivery is paid once: the new order carries no delivery cost of its own.
-        new.delivery_cost = 0 if order.delivery_cost is not None else None
-        recompute_totals(new)
-        save_order(new, actor, "split", reason=f"#{order.pk}")
         recompute_totals(order)
         save_order(order, actor, "split", reason=f"#{new.pk}")
         notify("order_split", order=order, related=new)

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import unicodedata
+from datetime import date, timedelta
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from marketplace import clock
-from marketplace import phones
+from marketplace import calendar, clock, phones
+from marketplace.errors import RuleViolation
 from notifications.models import Channel, EventGroup
 from notifications.preferences import MANDATORY
 from orders.choices import CancelReason, DeliveryMethod, PaymentMethod
 from orders.models import CallAttempt, Order
+from orders.services.base import check_courier_visit, check_ship_by
 from orders.services.notes import MAX_COMMENT
-
-from sellers.models import Offer
-from .selectors import seller_cancel_reasons
+from sellers.models import Offer, Store
 from sellers.services import MAX_STOCK
+
+from .selectors import seller_cancel_reasons
 
 
 class DateInput(forms.DateInput):
@@ -34,6 +39,61 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
+def column_length(model, name: str) -> int:
+    """A text field's length is its database column's: longer input is refused by the form
+    with a message instead of reaching the database as an error."""
+    return model._meta.get_field(name).max_length
+
+
+class SearchField(forms.CharField):
+    """A search box: any digit (², ٣, ３) is read as its ASCII digit, so number, phone and TTN
+    searches work and never meet a digit that `int()` cannot read. A NUL byte is refused
+    (CharField's validator) with a message: PostgreSQL text cannot hold it."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return "".join(str(unicodedata.digit(ch, ch)) if ch.isdigit() else ch for ch in value)
+
+
+def ship_by_window() -> tuple[date, date]:
+    """The ship-by dates a seller may set: from today up to the policy's maximum ahead
+    (PlatformPolicy.ship_by_max_days, docs/rules.md §3)."""
+    today = clock.today()
+    return today, today + timedelta(days=calendar.platform().ship_by_max_days)
+
+
+def bound_ship_by(field: forms.DateField, current: date | None) -> None:
+    """The date picker offers the window (and the order's own date if it lies outside)."""
+    first, last = ship_by_window()
+    field.widget.attrs.update(min=min(first, current or first).isoformat(), max=max(last, current or last).isoformat())
+
+
+def clean_ship_by(value: date | None, current: date | None) -> date | None:
+    """A new ship-by date lies in the window, checked here before any service with the
+    service's own rule and message; the order's own date, unchanged, is kept as it is."""
+    if value is not None and value != current:
+        _as_field_error(check_ship_by, value)
+    return value
+
+
+def _as_field_error(check, value) -> None:
+    try:
+        check(value)
+    except RuleViolation as error:
+        raise forms.ValidationError(error.message, code=error.code or "invalid") from None
+
+
+class LoginForm(AuthenticationForm):
+    """Django's sign-in form with its username bounded by the column: Django sets `max_length`
+    after the field is built, so no validator checks it, and a longer name reached django-axes,
+    whose attempt log (255 characters) answered with a database error."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
+
+
 class OrderForm(forms.Form):
     """A form about one order; `order` gives the choices and initial values."""
 
@@ -46,7 +106,7 @@ class OrderForm(forms.Form):
 
 
 class OrderFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100, widget=forms.TextInput(
+    q = SearchField(label=_("Search"), required=False, max_length=100, widget=forms.TextInput(
         attrs={"type": "search", "placeholder": _("Number, phone, name or TTN"), "autocomplete": "off"}))
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     due_soon = forms.BooleanField(label=_("Due within an hour"), required=False)
@@ -76,14 +136,19 @@ class PackForm(OrderForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ship_by"].initial = self.order.ship_by
+        bound_ship_by(self.fields["ship_by"], self.order.ship_by)
+
+    def clean_ship_by(self):
+        return clean_ship_by(self.cleaned_data["ship_by"], self.order.ship_by)
 
 
 class ShipForm(OrderForm):
     """A carrier parcel needs its TTN; the store's courier needs a phone and a visit time."""
 
-    ttn = forms.CharField(label=_("Tracking number (TTN)"), required=False, max_length=32,
+    ttn = forms.CharField(label=_("Tracking number (TTN)"), required=False, max_length=column_length(Order, "ttn"),
                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
-    courier_phone = forms.CharField(label=_("Courier's phone"), required=False, max_length=32,
+    courier_phone = forms.CharField(label=_("Courier's phone"), required=False,
+                                    max_length=column_length(Order, "courier_phone"),
                                     widget=forms.TextInput(attrs={"type": "tel"}))
     courier_visit_at = forms.DateTimeField(label=_("Courier's visit"), required=False, widget=DateTimeInput)
 
@@ -107,9 +172,9 @@ class ShipForm(OrderForm):
         return value
 
     def clean_courier_visit_at(self):
+        """From a day ago (a visit logged late) up to the ship-by window's end ahead."""
         value = self.cleaned_data["courier_visit_at"]
-        if value and value < clock.now() - timedelta(days=1):
-            raise forms.ValidationError(_("The visit time is in the past."))
+        _as_field_error(check_courier_visit, value)
         return value
 
     def service_kwargs(self) -> dict:
@@ -165,8 +230,9 @@ class CancelForm(OrderForm):
 class DeliveryForm(OrderForm):
     method = forms.ChoiceField(label=_("Delivery method"), choices=[("", "—"), *DeliveryMethod.choices],
                                required=False)
-    branch = forms.CharField(label=_("Carrier branch"), required=False, max_length=200)
-    address = forms.CharField(label=_("Address"), required=False, max_length=300)
+    branch = forms.CharField(label=_("Carrier branch"), required=False,
+                             max_length=column_length(Order, "delivery_branch"))
+    address = forms.CharField(label=_("Address"), required=False, max_length=column_length(Order, "delivery_address"))
     cost = forms.DecimalField(label=_("Delivery cost, ₴"), required=False, min_value=0, max_digits=10,
                               decimal_places=2, help_text=_("0 for free delivery."))
     ship_by = forms.DateField(label=_("Ship by"), required=False, widget=DateInput)
@@ -176,6 +242,10 @@ class DeliveryForm(OrderForm):
         order = self.order
         self.initial.update(method=order.delivery_method, branch=order.delivery_branch,
                             address=order.delivery_address, cost=order.delivery_cost, ship_by=order.ship_by)
+        bound_ship_by(self.fields["ship_by"], order.ship_by)
+
+    def clean_ship_by(self):
+        return clean_ship_by(self.cleaned_data["ship_by"], self.order.ship_by)
 
 
 class PaymentForm(OrderForm):
@@ -210,7 +280,7 @@ class ItemsForm(OrderForm):
 class AddItemForm(OrderForm):
     """An offer of the store by its SKU (a store may have thousands of offers)."""
 
-    sku = forms.CharField(label=_("SKU"), max_length=64)
+    sku = forms.CharField(label=_("SKU"), max_length=column_length(Offer, "sku"))
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_STOCK, initial=1,
                                   widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "qty"}))
 
@@ -257,7 +327,7 @@ class CommentForm(OrderForm):
 
 class CallForm(OrderForm):
     outcome = forms.ChoiceField(label=_("How did the call go?"), choices=CallAttempt.Outcome.choices)
-    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+    note = forms.CharField(label=_("Note"), required=False, max_length=column_length(CallAttempt, "note"))
 
 
 # --- offers and settings -------------------------------------------------------------------
@@ -268,13 +338,17 @@ class StockForm(forms.Form):
                                widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "qty"}))
 
 
+class OfferSearchForm(forms.Form):
+    q = SearchField(label=_("Search"), required=False, max_length=100)
+
+
 class StoreEmailForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail for new orders"), required=False,
+    email = forms.EmailField(label=_("E-mail for new orders"), required=False, max_length=column_length(Store, "email"),
                              help_text=_("Empty: messages go to the owner's e-mail."))
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("Manager's e-mail"))
+    email = forms.EmailField(label=_("Manager's e-mail"), max_length=column_length(get_user_model(), "email"))
 
 
 class PreferencesForm(forms.Form):
@@ -304,5 +378,6 @@ class PreferencesForm(forms.Form):
         for group in EventGroup:
             for channel in Channel:
                 if (group.value, channel.value) not in MANDATORY:
-                    data.setdefault(group.value, {})[channel.value] = self.cleaned_data[f"{group.value}__{channel.value}"]
+                    value = self.cleaned_data[f"{group.value}__{channel.value}"]
+                    data.setdefault(group.value, {})[channel.value] = value
         return data

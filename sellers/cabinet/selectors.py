@@ -11,11 +11,11 @@ from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from marketplace import phones
+from marketplace.actors import ActorKind
 from marketplace.calendar import platform_calendar
 from orders import rules
-from orders.choices import OPEN_STATUSES, TERMINAL_STATUSES, CancelReason, DeliveryMethod, Status
+from orders.choices import OPEN_STATUSES, REASONS, SELLER_REASONS, TERMINAL_STATUSES, DeliveryMethod, Status
 from orders.models import Order
-from orders.services.cancellation import PICKUP_ONLY_REASONS
 
 from sellers.models import Offer
 
@@ -251,13 +251,9 @@ def order_actions(order: Order) -> list[OrderAction]:
 
 
 def seller_cancel_reasons(order: Order) -> list[tuple[str, object]]:
-    """The seller's reasons that can apply in the order's status (the rest of each reason's
-    rule is checked by the service when the seller submits)."""
-    reasons = [CancelReason.OUT_OF_STOCK, CancelReason.BUYER_UNREACHABLE, CancelReason.BUYER_CHANGED_MIND,
-               CancelReason.BUYER_NOT_PICKED_UP, CancelReason.OTHER]
-    if order.status != Status.AWAITING_PICKUP:
-        reasons = [r for r in reasons if r not in PICKUP_ONLY_REASONS]
-    return [(r.value, r.label) for r in reasons]
+    """The seller's reasons that apply in the order's status (orders.choices.REASONS; the rest
+    of each reason's rule is checked by the service when the seller submits)."""
+    return [(r.value, r.label) for r in SELLER_REASONS if REASONS[r].applies(ActorKind.SELLER, order.status)]
 
 
 # --- offers ----------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Events reach the right people once, in their language, and buyers never see seller notes."""
 
 import pytest
+
+from marketplace.models import UserSettings
 from django.db import transaction
 
 from notifications import delivery
@@ -201,7 +203,7 @@ def test_reminders_go_to_the_store_contacts(place_order, linked_store, channels)
 
 def test_offers_hidden_tells_the_owner_and_the_moderators(store, moderator, channels):
     store.offers_hidden_reason = "3 or more orders expired within 30 days."
-    notify("store_offers_hidden", store=store)
+    notify("store_offers_hidden", store=store, occurrence="hidden-1")
     assert {(r.audience, r.recipient) for r in rows(event="store_offers_hidden")} == {
         ("owner", "owner@example.com"), ("moderators", "mod@example.com")}
     assert "3 or more orders expired" in content(rows(audience="owner")[0])["text"]
@@ -229,6 +231,16 @@ def test_messages_are_written_with_the_change_and_sent_only_after_commit(
         place_order()
     assert OutboxMessage.objects.count() == 2
     assert len(callbacks) == 1  # the kick, after commit
+
+
+def test_a_store_event_names_its_occurrence_instead_of_falling_back_to_the_day(store, moderator, channels):
+    """Two restrictions the same day are two occurrences: the key is what the caller names, never the date."""
+    with pytest.raises(ValueError, match="occurrence="):
+        notify("store_offers_hidden", store=store)
+    assert notify("store_offers_hidden", store=store, occurrence="hidden@10:00") == 2
+    assert notify("store_offers_hidden", store=store, occurrence="hidden@10:00") == 0
+    assert notify("store_offers_hidden", store=store, occurrence="hidden@15:00") == 2
+    assert len(rows(event="store_offers_hidden", audience="owner")) == 2
 
 
 def test_unknown_events_are_refused():
@@ -259,7 +271,7 @@ def test_the_buyer_reads_their_language(place_order, language, subject):
 def test_members_read_their_own_language_and_the_store_its_own(place_order, store, manager, channels):
     store.email, store.language = "orders@alpha.example", "ru"
     store.save(update_fields=["email", "language"])
-    StoreMember.objects.filter(user=manager).update(language="en")
+    UserSettings.objects.create(user=manager, language="en")
     order = place_order()
     order_cancel_by_buyer(order=order)
     by_recipient = {r.recipient: r for r in rows(event="order_cancelled")}

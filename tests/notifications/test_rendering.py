@@ -86,13 +86,3 @@ def test_a_message_that_cannot_be_rendered_waits_for_the_fix(place_order, channe
     due_now()
     delivery.drain()
     assert len(esp.to("buyer@example.com")) == 1 and counts()["pending"] == 0
-
-
-def test_rows_written_before_the_change_go_out_as_they_were_rendered(channels):
-    esp, _ = channels
-    OutboxMessage.objects.create(event="order_placed", audience="buyer", channel="email", recipient="old@example.com",
-                                 language="uk", dedupe_key="o" * 64, template="",
-                                 context={"rendered": {"subject": "Old", "text": "Old body\n", "html": ""}})
-    assert delivery.drain().sent == 1
-    (mail,) = esp.to("old@example.com")
-    assert (mail["Subject"], mail["TextBody"]) == ("Old", "Old body\n")

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from marketplace.actors import Actor
 from marketplace.errors import NotAllowed
 from notifications import delivery
 from notifications.models import OutboxMessage, TelegramLinkToken
@@ -79,7 +80,7 @@ def test_a_group_that_became_a_supergroup_is_followed(place_order, linked_store,
 
 
 def test_link_start_makes_a_one_time_deep_link(store, owner, channels):
-    url = telegram_link_start(store=store, user=owner)
+    url = telegram_link_start(actor=Actor.seller(owner), store=store)
     match = re.fullmatch(rf"https://t\.me/{BOT_NAME}\?start=([A-Za-z0-9_-]+)", url)
     assert match and len(match.group(1)) <= 64
     token = match.group(1)
@@ -90,7 +91,28 @@ def test_link_start_makes_a_one_time_deep_link(store, owner, channels):
 
 def test_outsiders_cannot_link(store, outsider, channels):
     with pytest.raises(NotAllowed):
-        telegram_link_start(store=store, user=outsider)
+        telegram_link_start(actor=Actor.seller(outsider), store=store)
+
+
+@pytest.mark.parametrize("who", ["manager", "outsider"])
+def test_only_the_owner_links_or_unlinks_in_the_service(linked_store, manager, outsider, channels, who):
+    """docs/rules.md §11: checked in the service, whatever the page shows."""
+    actor = Actor.seller(manager if who == "manager" else outsider)
+    with pytest.raises(NotAllowed):
+        telegram_link_start(actor=actor, store=linked_store)
+    with pytest.raises(NotAllowed):
+        telegram_unlink(actor=actor, store=linked_store)
+    linked_store.refresh_from_db()
+    assert linked_store.telegram_chat_id == CHAT
+    assert not TelegramLinkToken.objects.exists()
+    assert not linked_store.history.filter(action="telegram_unlink").exists()
+
+
+def test_unlink_is_in_the_store_history_with_who(linked_store, owner, channels):
+    telegram_unlink(actor=Actor.seller(owner), store=linked_store)
+    row = linked_store.history.latest("history_date")
+    assert (row.telegram_chat_id, row.action, row.actor_kind, row.history_user) == (None, "telegram_unlink", "seller",
+                                                                                   owner)
 
 
 def update(text: str, chat_id: int = CHAT, **extra) -> str:
@@ -107,7 +129,7 @@ def post_update(client, body: str, secret: str = WEBHOOK_SECRET):
 
 def test_webhook_binds_the_chat_and_says_so(client, store, owner, channels):
     _, telegram = channels
-    token = telegram_link_start(store=store, user=owner).split("start=")[1]
+    token = telegram_link_start(actor=Actor.seller(owner), store=store).split("start=")[1]
     response = post_update(client, update(f"/start {token}"))
     assert response.status_code == 200
     store.refresh_from_db()
@@ -125,7 +147,7 @@ def test_webhook_binds_the_chat_and_says_so(client, store, owner, channels):
 
 
 def test_an_expired_token_binds_nothing(client, store, owner, channels):
-    token = telegram_link_start(store=store, user=owner).split("start=")[1]
+    token = telegram_link_start(actor=Actor.seller(owner), store=store).split("start=")[1]
     TelegramLinkToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     assert post_update(client, update(f"/start {token}")).status_code == 200
     store.refresh_from_db()
@@ -146,7 +168,7 @@ def test_an_expired_token_binds_nothing(client, store, owner, channels):
     (update("/start TOKEN"), ""),
 ])
 def test_webhook_ignores_anything_else_and_still_answers_200(client, store, owner, channels, body, secret):
-    token = telegram_link_start(store=store, user=owner).split("start=")[1]
+    token = telegram_link_start(actor=Actor.seller(owner), store=store).split("start=")[1]
     body = body.replace("TOKEN", token)
     assert post_update(client, body, secret=secret).status_code == 200
     store.refresh_from_db()
@@ -156,7 +178,7 @@ def test_webhook_ignores_anything_else_and_still_answers_200(client, store, owne
 
 
 def test_webhook_accepts_start_addressed_to_this_bot_in_a_group(client, store, owner, channels):
-    token = telegram_link_start(store=store, user=owner).split("start=")[1]
+    token = telegram_link_start(actor=Actor.seller(owner), store=store).split("start=")[1]
     body = json.dumps({"update_id": 9, "message": {"text": f"/start@{BOT_NAME} {token}",
                                                    "chat": {"id": -4001, "type": "group"}}})
     assert post_update(client, body).status_code == 200
@@ -167,7 +189,7 @@ def test_webhook_accepts_start_addressed_to_this_bot_in_a_group(client, store, o
 def test_webhook_is_csrf_exempt(store, owner, channels):
     from django.test import Client
 
-    token = telegram_link_start(store=store, user=owner).split("start=")[1]
+    token = telegram_link_start(actor=Actor.seller(owner), store=store).split("start=")[1]
     strict = Client(enforce_csrf_checks=True)
     assert post_update(strict, update(f"/start {token}")).status_code == 200
     store.refresh_from_db()
@@ -176,7 +198,7 @@ def test_webhook_is_csrf_exempt(store, owner, channels):
 
 def test_unlink_by_hand_fails_what_waits_for_the_chat(place_order, linked_store, channels):
     place_order()
-    assert telegram_unlink(store=linked_store)
+    assert telegram_unlink(actor=Actor.seller(linked_store.owner()), store=linked_store)
     linked_store.refresh_from_db()
     assert linked_store.telegram_chat_id is None
     assert telegram_rows().get().status == "failed"

@@ -1,4 +1,4 @@
-"""Deadlines are columns computed when an order enters a status (SPEC §4)."""
+"""Deadlines are columns computed when an order enters a status (docs/rules.md §4)."""
 
 from datetime import date, timedelta
 
@@ -131,3 +131,60 @@ def test_working_time_left_and_state(place_order):
     # From Tue 19:30: 30 min until 20:00 and 60 min on Wednesday morning.
     assert deadlines.working_time_left(order, kyiv(2026, 11, 24, 19, 30)) == timedelta(minutes=90)
     assert deadlines.working_time_left(order, kyiv(2026, 11, 25, 10, 5)) == -timedelta(minutes=5)
+
+
+# --- a moved ship-by date arms the deadline warning again (docs/rules.md §4) -----------------
+
+def test_a_new_ship_by_date_is_warned_about_again(place_order, seller, clock):
+    from notifications.models import OutboxMessage
+    from orders.deadlines import Reminder
+    from orders.sweep import sweep
+
+    order = order_confirm(actor=seller, order=ready_delivery(order_open(actor=seller, order=place_order()), seller))
+    assert order.ship_by == date(2026, 11, 26)  # Thursday: deadline Fri 09:00, warned 2 working hours before
+    warnings = OutboxMessage.objects.filter(event="deadline_warning", audience="store", order=order)
+    assert sweep(now=kyiv(2026, 11, 26, 18, 0)).reminded == 1
+    assert Reminder.DEADLINE_NEAR in Reminder(Order.objects.get(pk=order.pk).reminders_sent)
+    assert warnings.count() == 1
+
+    clock.move_to(kyiv(2026, 11, 26, 18, 30))
+    order = order_update_delivery(actor=seller, order=order, method="nova_poshta", branch="Branch 12",
+                                  cost="70.00", ship_by=date(2026, 11, 30))  # Monday
+    stored = Order.objects.get(pk=order.pk)
+    assert stored.acceptable_deadline == kyiv(2026, 12, 1, 9, 0)
+    assert Reminder.DEADLINE_NEAR not in Reminder(stored.reminders_sent)
+    assert stored.next_check_at == kyiv(2026, 11, 30, 18, 0)
+    assert sweep(now=kyiv(2026, 11, 30, 18, 0)).reminded == 1
+    assert warnings.count() == 2  # a fresh occurrence: not dropped as a repeat of Thursday's
+    assert sweep(now=kyiv(2026, 11, 30, 18, 30)).reminded == 0
+
+
+def test_an_edit_that_keeps_the_deadline_does_not_warn_again(place_order, seller):
+    from orders.deadlines import Reminder
+    from orders.services import order_update_payment
+    from orders.sweep import sweep
+
+    order = order_confirm(actor=seller, order=ready_delivery(order_open(actor=seller, order=place_order()), seller))
+    sweep(now=kyiv(2026, 11, 26, 18, 0))
+    order_update_payment(actor=seller, order=order, method="card")
+    assert Reminder.DEADLINE_NEAR in Reminder(Order.objects.get(pk=order.pk).reminders_sent)
+    assert sweep(now=kyiv(2026, 11, 26, 19, 0)).reminded == 0
+
+
+# --- recomputed deadlines are in the order's history -------------------------------------------
+
+def test_a_recompute_records_the_deadlines_that_moved(place_order):
+    moved = entered_at(place_order(), TUE_18)
+    kept = entered_at(place_order(), kyiv(2026, 11, 27, 12, 0))  # Friday: its deadline is before the closure
+    rows = {o.pk: o.history.count() for o in (moved, kept)}
+    NonWorkingPeriod.objects.create(title="Platform day off", starts_at=kyiv(2026, 11, 25), ends_at=kyiv(2026, 11, 26))
+    calendar_changed()
+    assert recompute_open_deadlines() == 2
+    saved = Order.objects.get(pk=moved.pk)
+    assert saved.acceptable_deadline == kyiv(2026, 11, 26, 10, 0)
+    last = saved.history.order_by("-history_id").first()
+    assert saved.history.count() == rows[moved.pk] + 1
+    assert (last.action, last.actor_kind, last.history_user_id) == ("deadlines", "platform", None)
+    assert (last.excellent_deadline, last.acceptable_deadline) == (saved.excellent_deadline, saved.acceptable_deadline)
+    assert Order.objects.get(pk=kept.pk).history.count() == rows[kept.pk]  # nothing moved: no row
+    assert recompute_open_deadlines() == 2 and saved.history.count() == rows[moved.pk] + 1  # idempotent

@@ -1,21 +1,26 @@
 """Editing windows (SPEC §3): items only in `accepted`, delivery and payment before shipment,
 stock follows every change, a refused edit changes nothing, the history keeps old → new."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
+from marketplace import clock
 from marketplace.actors import ActorKind
+from marketplace.calendar import platform
 from marketplace.errors import RuleViolation
 from orders import rules
 from orders.choices import PaymentMethod, Status
-from orders.models import OrderItem
+from orders.models import Order, OrderItem
+from orders.rules import editing_windows
 from orders.services import (
     order_add_item,
+    order_items_update,
     order_pack,
     order_set_item_quantity,
+    order_split,
     order_update_delivery,
     order_update_payment,
 )
@@ -245,3 +250,106 @@ def test_a_refused_pack_does_not_keep_its_new_ship_by_date(place_order, seller):
             lambda: order_pack(actor=seller, order=order, ship_by=timezone.localdate() + timedelta(days=9)),
             label(Status.ACCEPTED))
 
+
+
+# --- the ship-by date: from today up to the policy's maximum (docs/rules.md §4) ----------------
+
+def far(days: int) -> date:
+    return clock.today() + timedelta(days=days)
+
+
+@pytest.mark.parametrize("status", [Status.ACCEPTED, Status.CONFIRMED, Status.AWAITING_SHIPMENT])
+@pytest.mark.parametrize("ship_by, fragment", [
+    (-1, "in the past"), (-400, "in the past"), ("min", "in the past"),
+    ("max+1", "at most 90 days"), ("max", "at most 90 days"), ("9999", "at most 90 days"),
+], ids=["yesterday", "last-year", "0001-01-01", "one-too-far", "date.max", "9999-12-31"])
+def test_a_ship_by_date_outside_today_to_the_maximum_is_refused(place_order, seller, status, ship_by, fragment):
+    order = bring(place_order, seller, status)
+    ship_by = {"min": date(1, 1, 1), "max": date.max, "9999": date(9999, 12, 31),
+               "max+1": far(platform().ship_by_max_days + 1)}.get(ship_by) or far(ship_by)
+    refused(order, RuleViolation,
+            lambda: order_update_delivery(actor=seller, order=order, method=NP, branch="Branch 1", cost="70",
+                                          ship_by=ship_by), fragment)
+
+
+@pytest.mark.parametrize("days", [0, 1, 90])
+def test_a_ship_by_date_from_today_to_the_maximum_is_kept(accepted, seller, days):
+    order_update_delivery(actor=seller, order=accepted, method=NP, branch="Branch 1", cost="70", ship_by=far(days))
+    assert fetch(accepted).ship_by == far(days)
+
+
+def test_a_date_agreed_earlier_may_stay_when_other_delivery_terms_change(accepted, seller):
+    Order.objects.filter(pk=accepted.pk).update(ship_by=far(-1))  # agreed yesterday for yesterday
+    order_update_delivery(actor=seller, order=accepted, method=NP, branch="Branch 3", cost="70", ship_by=far(-1))
+    assert (fetch(accepted).delivery_branch, fetch(accepted).ship_by) == ("Branch 3", far(-1))
+
+
+# --- amounts the order's columns cannot hold are refused before any write ----------------------
+
+@pytest.fixture
+def dear(store):
+    return Offer.objects.create(store=store, title="Yacht", sku="YACHT", price=Decimal("4000000000.00"), stock=5)
+
+
+def test_a_quantity_that_overflows_the_total_is_refused(place_order, seller, dear):
+    order = bring(place_order, seller, Status.ACCEPTED, lines=[(dear, 1)])
+    item_id = order.items.get().pk
+    refused(order, RuleViolation,
+            lambda: order_set_item_quantity(actor=seller, order=order, item_id=item_id, quantity=3), "order total")
+    refused(order, RuleViolation, lambda: order_items_update(actor=seller, order=order, quantities={item_id: 3}),
+            "order total")
+    refused(order, RuleViolation, lambda: order_add_item(actor=seller, order=order, offer_id=dear.pk, quantity=2),
+            "order total")
+    order_set_item_quantity(actor=seller, order=order, item_id=item_id, quantity=2)  # 8 000 000 000 fits
+    assert fetch(order).total == Decimal("8000000000.00")
+
+
+@pytest.mark.parametrize("quantity", [2**31, 10**30])
+def test_huge_quantities_are_refused_with_a_sentence(accepted, seller, offers, quantity):
+    item_id = item_of(accepted, offers[0]).pk
+    refused(accepted, RuleViolation,
+            lambda: order_set_item_quantity(actor=seller, order=accepted, item_id=item_id, quantity=quantity))
+    refused(accepted, RuleViolation,
+            lambda: order_add_item(actor=seller, order=accepted, offer_id=offers[1].pk, quantity=quantity))
+
+
+@pytest.mark.parametrize("cost, fragment", [
+    ("100000000", "cannot exceed"), ("1e20", "cannot exceed"), ("NaN", "non-negative"), ("Infinity", "non-negative"),
+])
+def test_a_delivery_cost_the_column_cannot_hold_is_refused(accepted, seller, cost, fragment):
+    refused(accepted, RuleViolation,
+            lambda: order_update_delivery(actor=seller, order=accepted, method=NP, branch="B", cost=cost), fragment)
+
+
+def test_a_delivery_cost_that_overflows_the_total_is_refused(place_order, seller, dear):
+    order = bring(place_order, seller, Status.ACCEPTED, lines=[(dear, 2)])  # 8 000 000 000
+    order_set_item_quantity(actor=seller, order=order, item_id=order.items.get().pk, quantity=2)
+    Offer.objects.filter(pk=dear.pk).update(price=Decimal("1990000000.00"))
+    order_add_item(actor=seller, order=order, offer_id=dear.pk, quantity=1)  # 9 990 000 000
+    refused(order, RuleViolation,
+            lambda: order_update_delivery(actor=seller, order=order, method=NP, branch="B", cost="99999999"),
+            "order total")
+
+
+# --- the editing windows: one selector, the services check through it ---------------------------
+
+@pytest.mark.parametrize("status", list(Status))
+def test_the_services_allow_exactly_what_the_editing_windows_say(place_order, seller, offers, status):
+    order = bring(place_order, seller, status)
+    windows = editing_windows(fetch(order))
+    item = item_of(order, offers[0])
+    attempts = {
+        "items": lambda: order_set_item_quantity(actor=seller, order=order, item_id=item.pk, quantity=1),
+        "delivery": lambda: order_update_delivery(actor=seller, order=order, method=PICKUP, cost="0",
+                                                  ship_by=clock.today()),
+        "payment": lambda: order_update_payment(actor=seller, order=order, method=PaymentMethod.BANK_TRANSFER),
+        "split": lambda: order_split(actor=seller, order=order, quantities={item.pk: 1}),
+    }
+    for window, attempt in attempts.items():
+        try:
+            attempt()
+            allowed = True
+        except RuleViolation as error:
+            assert error.code == "window", (window, error)
+            allowed = False
+        assert allowed == getattr(windows, window), (status, window)

@@ -87,12 +87,12 @@ def test_seller_confirms_while_the_platform_cancels(store, stocked, seller):
             lambda o: order_cancel_by_platform(order=o, reason=CancelReason.PROCESSING_TIME_EXPIRED),
         )
         winner, _error = one_winner(results)
-        action, status = [("confirm", Status.CONFIRMED), ("cancel", Status.CANCELLED)][winner]
+        action, status = [("confirm", Status.CONFIRMED), ("expire", Status.CANCELLED)][winner]
         saved = fetch(order)
         assert saved.status == status
-        rows = list(order.history.filter(action__in=["confirm", "cancel"]).values_list("action", flat=True))
+        rows = list(order.history.filter(action__in=["confirm", "expire"]).values_list("action", flat=True))
         assert rows == [action]
-        if action == "cancel":
+        if action == "expire":
             assert saved.cancel_reason == CancelReason.PROCESSING_TIME_EXPIRED
             assert stocks(stocked) == [before[0] + 2, before[1] + 1]
         else:

@@ -62,6 +62,8 @@ def test_a_split_moves_items_and_part_quantities_to_a_linked_order(place_order, 
         assert (row.actor_kind, row.history_user, row.history_change_reason) == (
             ActorKind.SELLER, manager, f"#{other.pk}")
         assert row.items_total == each.items_total
+    # The new order is saved once, with its totals: its history starts with one "split" row.
+    assert [r.action for r in new.history.all()] == ["split"]
 
 
 def test_moving_a_whole_item_deletes_it_from_the_original(place_order, seller, offers):

@@ -1,4 +1,4 @@
-"""The deadline sweep (SPEC §4): expiries, reminders, claims, failures."""
+"""The deadline sweep (docs/rules.md §4): expiries, reminders, claims, failures."""
 
 import threading
 from datetime import timedelta
@@ -10,7 +10,7 @@ from django.db import connection
 
 from marketplace.calendar import forget
 from marketplace.errors import RuleViolation
-from marketplace.models import PlatformPolicy
+from marketplace.models import PlatformPolicy, ProcessingPolicy
 from orders.choices import CancelReason, Status
 from orders.deadlines import Reminder
 from orders.models import Order
@@ -262,3 +262,144 @@ def test_reminders_of_a_batch_go_to_the_outbox_once_in_a_fixed_number_of_queries
     assert sorted(reminded.values_list("order_id", flat=True)) == sorted(o.pk for o in orders)
     sweep(now=kyiv(2026, 11, 24, 19, 30))
     assert reminded.count() == len(orders)
+
+
+# --- the sweep always makes progress (docs/rules.md §4) --------------------------------------
+
+class Looping(BaseException):
+    """Raised through the sweep's own error handling when a pass keeps re-reading rows."""
+
+
+@pytest.fixture
+def loop_guard(monkeypatch):
+    """Counts the batches a pass claims; a pass over a handful of rows that claims dozens loops."""
+    import orders.sweep as sweep_module
+
+    claims = {"n": 0}
+    due = sweep_module._due
+
+    def counted(now):
+        claims["n"] += 1
+        if claims["n"] > 20:
+            raise Looping(f"{claims['n']} batches claimed in one pass")
+        return due(now)
+
+    monkeypatch.setattr(sweep_module, "_due", counted)
+    return claims
+
+
+def test_a_reminder_rule_on_a_cancelling_status_is_handled_once_and_the_pass_ends(place_order, loop_guard):
+    """A moderator set `remind_pickup` for `new` orders: the sweep used to re-read them forever."""
+    from marketplace.calendar import calendar_changed
+    from notifications.models import OutboxMessage
+
+    ProcessingPolicy.objects.filter(status=Status.NEW).update(on_expiry=ProcessingPolicy.OnExpiry.REMIND_PICKUP)
+    calendar_changed()
+    orders = [entered_at(place_order(), TUE_18) for _ in range(2)]
+    now = DEADLINE + timedelta(hours=1)
+    result = sweep(now=now, batch_size=2)
+    assert (result.expired, result.pickup_reminded, result.failed, result.stalled) == (0, 2, [], False)
+    for order in orders:
+        stored = Order.objects.get(pk=order.pk)
+        assert stored.status == Status.NEW
+        assert stored.next_check_at is None or stored.next_check_at > now
+    assert OutboxMessage.objects.filter(event="pickup_reminder", audience="store").count() == 2
+    # Nothing is due any more: the next passes read no row.
+    again = sweep(now=now + timedelta(minutes=1), batch_size=2)
+    assert (again.pickup_reminded, again.reminded) == (0, 0)
+    assert not Order.objects.filter(next_check_at__lte=now + timedelta(days=30), status=Status.NEW).exists()
+
+
+def test_a_cancel_rule_that_does_not_apply_to_the_status_is_left_alone(place_order, loop_guard, caplog):
+    """`shipping_time_expired` on `new` orders: not the platform's reason there; logged, not re-read."""
+    from marketplace.calendar import calendar_changed
+
+    ProcessingPolicy.objects.filter(status=Status.NEW).update(on_expiry=ProcessingPolicy.OnExpiry.CANCEL_SHIPPING)
+    calendar_changed()
+    orders = [entered_at(place_order(), TUE_18) for _ in range(2)]
+    result = sweep(now=DEADLINE + timedelta(hours=1), batch_size=2)
+    assert (result.expired, result.failed, result.stalled) == (0, [], False)
+    assert {Order.objects.get(pk=o.pk).status for o in orders} == {Status.NEW}
+    assert "does not apply" in caplog.text
+    assert sweep(now=DEADLINE + timedelta(hours=2), batch_size=2).reminded == 0
+
+
+def test_a_row_that_would_stay_due_is_pushed_forward_and_the_rest_are_handled(place_order, monkeypatch, loop_guard,
+                                                                              caplog):
+    """A poisoned row (its next check computed in the past) no longer holds the pass."""
+    from orders import deadlines
+
+    orders = [entered_at(place_order(), TUE_18) for _ in range(3)]
+    poisoned = orders[1].pk
+    now = kyiv(2026, 11, 24, 19, 0)
+    honest = deadlines.next_check
+
+    def next_check(order, *args, **kwargs):
+        return now - timedelta(hours=1) if order.pk == poisoned else honest(order, *args, **kwargs)
+
+    monkeypatch.setattr(deadlines, "next_check", next_check)
+    result = sweep(now=now, batch_size=2)
+    assert (result.reminded, result.failed, result.stalled) == (3, [], False)
+    assert Order.objects.get(pk=poisoned).next_check_at == now + timedelta(minutes=10)
+    assert all(Order.objects.get(pk=o.pk).next_check_at > now for o in orders)
+    assert f"order {poisoned} would be due again" in caplog.text
+
+
+def test_a_row_that_fails_in_a_reminder_batch_does_not_hold_the_others(place_order, monkeypatch, loop_guard):
+    from orders import deadlines
+
+    orders = [entered_at(place_order(), TUE_18) for _ in range(3)]
+    poisoned = orders[0].pk
+    now = kyiv(2026, 11, 24, 19, 0)
+    honest = deadlines.compute
+
+    def compute(order, *args, **kwargs):
+        if order.pk == poisoned and order.status == Status.NEW:
+            raise ValueError("poisoned row")
+        return honest(order, *args, **kwargs)
+
+    monkeypatch.setattr(deadlines, "compute", compute)
+    result = sweep(now=now, batch_size=2)
+    assert (result.reminded, result.failed, result.stalled) == (2, [poisoned], False)
+    assert Order.objects.get(pk=poisoned).next_check_at == now + timedelta(minutes=10)
+
+
+def test_a_batch_that_makes_no_progress_stops_the_pass_with_an_error(place_order, monkeypatch, loop_guard, caplog):
+    """Whatever the cause, a pass that reads back only rows it already handled stops (and says so)."""
+    import logging
+
+    import orders.sweep as sweep_module
+
+    for _ in range(3):
+        entered_at(place_order(), TUE_18)
+    monkeypatch.setattr(sweep_module, "_remind", lambda orders, now, p, result: None)  # leaves every row due
+    with caplog.at_level(logging.ERROR, logger="orders.sweep"):
+        result = sweep(now=kyiv(2026, 11, 24, 19, 0), batch_size=2)
+    assert result.stalled and "no progress" in str(result)
+    assert "no progress" in caplog.text
+    assert loop_guard["n"] <= 3
+
+
+def test_the_command_reports_a_stopped_pass(place_order, monkeypatch, capsys, loop_guard):
+    import orders.sweep as sweep_module
+
+    for _ in range(2):
+        entered_at(place_order(), kyiv(2020, 1, 7, 10, 0))
+    monkeypatch.setattr(sweep_module, "_process", lambda orders, now, p, result: None)  # leaves every row due
+    call_command("sweep_deadlines", "--batch-size", "1")
+    captured = capsys.readouterr()
+    assert "stopped: no progress" in captured.out and "already handled" in captured.err
+
+
+# --- the offers-hidden notice, each time (docs/rules.md §4) ----------------------------------
+
+def test_offers_hidden_lifted_and_hidden_again_the_same_day_is_told_twice(place_order, store):
+    from notifications.models import OutboxMessage
+
+    PlatformPolicy.objects.filter(pk=1).update(expiry_restrict_count=1)
+    entered_at(place_order(), TUE_18)
+    assert sweep(now=DEADLINE).restricted_stores == [store.pk]
+    Store.objects.filter(pk=store.pk).update(offers_hidden=False, offers_hidden_reason="")  # a moderator lifts it
+    entered_at(place_order(), TUE_18)
+    assert sweep(now=DEADLINE + timedelta(hours=3)).restricted_stores == [store.pk]  # the same Wednesday
+    assert OutboxMessage.objects.filter(event="store_offers_hidden", audience="owner").count() == 2

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from marketplace import clock as platform_clock
 from marketplace.actors import Actor, ActorKind
 from marketplace.errors import NotAllowed, RuleViolation
 from orders import rules
@@ -30,6 +31,7 @@ from orders.services import (
     order_update_delivery,
     order_update_payment,
 )
+from sellers.models import StoreMember
 from tests.conftest import VALID_TTN, ready_delivery
 from tests.orders.support import (  # noqa: F401 (order_test_env is a fixture)
     COURIER,
@@ -38,10 +40,10 @@ from tests.orders.support import (  # noqa: F401 (order_test_env is a fixture)
     PICKUP,
     assert_recorded,
     bring,
-    order_test_env,
     fetch,
     history_count,
     label,
+    order_test_env,
     refused,
     snapshot,
 )
@@ -110,7 +112,11 @@ def test_confirm_records_the_seller(place_order, seller, manager):
     assert_recorded(order, before, action="confirm", kind=ActorKind.SELLER, user=manager)
 
 
-SHIP_BY = date.today() + timedelta(days=2)
+SHIP_BY = "in two days"  # resolved in the test, from the pinned clock (never at import)
+
+
+def soon():
+    return platform_clock.today() + timedelta(days=2)
 
 
 @pytest.mark.parametrize(
@@ -125,13 +131,14 @@ SHIP_BY = date.today() + timedelta(days=2)
     ids=["no-method", "carrier-no-branch", "courier-no-address", "no-cost", "no-ship-by"],
 )
 def test_confirm_needs_delivery_destination_cost_and_ship_by(place_order, seller, delivery, rule):
+    delivery = delivery | {"ship_by": soon() if delivery["ship_by"] == SHIP_BY else None}
     order = order_update_delivery(actor=seller, order=order_open(actor=seller, order=place_order()), **delivery)
     refused(order, RuleViolation, lambda: order_confirm(actor=seller, order=order), rule.message)
 
 
 def test_confirm_with_free_delivery_and_pickup_needs_no_destination(place_order, seller):
     order = order_open(actor=seller, order=place_order(delivery_method=PICKUP))
-    order = order_update_delivery(actor=seller, order=order, method=PICKUP, cost=Decimal("0"), ship_by=SHIP_BY)
+    order = order_update_delivery(actor=seller, order=order, method=PICKUP, cost=Decimal("0"), ship_by=soon())
     assert order_confirm(actor=seller, order=order).status == Status.CONFIRMED
 
 
@@ -160,7 +167,7 @@ def test_pack_without_a_date_keeps_the_ship_by_date(place_order, seller):
 @pytest.mark.parametrize("status", [s for s in ALL if s != Status.CONFIRMED])
 def test_pack_only_from_confirmed(place_order, seller, status):
     order = bring(place_order, seller, status)
-    refused(order, RuleViolation, lambda: order_pack(actor=seller, order=order, ship_by=SHIP_BY), label(status))
+    refused(order, RuleViolation, lambda: order_pack(actor=seller, order=order, ship_by=soon()), label(status))
 
 
 # --- → in_delivery --------------------------------------------------------------------------
@@ -288,7 +295,7 @@ def every_action(order, seller, offers):
     item_id = order.items.first().pk
     return {
         "confirm": lambda: order_confirm(actor=seller, order=order),
-        "pack": lambda: order_pack(actor=seller, order=order, ship_by=SHIP_BY),
+        "pack": lambda: order_pack(actor=seller, order=order, ship_by=soon()),
         "ship": lambda: order_ship(actor=seller, order=order, ttn=VALID_TTN),
         "ship_courier": lambda: order_ship(actor=seller, order=order, courier_phone=COURIER_PHONE,
                                            courier_visit_at=timezone.now()),
@@ -390,16 +397,64 @@ def test_an_inactive_member_is_refused(place_order, seller, offers, manager):
 @pytest.mark.parametrize(
     "method, path",
     [
-        (NP, ["place", "place", "accept", "edit_delivery", "confirm", "pack", "ship", "hand_over"]),
-        (COURIER, ["place", "place", "accept", "edit_delivery", "confirm", "pack", "ship", "mark_received"]),
-        (PICKUP, ["place", "place", "accept", "edit_delivery", "confirm", "pack", "ready_for_pickup",
-                  "mark_received"]),
+        (NP, ["place", "accept", "edit_delivery", "confirm", "pack", "ship", "hand_over"]),
+        (COURIER, ["place", "accept", "edit_delivery", "confirm", "pack", "ship", "mark_received"]),
+        (PICKUP, ["place", "accept", "edit_delivery", "confirm", "pack", "ready_for_pickup", "mark_received"]),
     ],
 )
 def test_the_history_tells_the_whole_life_of_an_order(place_order, seller, method, path):
     order = bring(place_order, seller, Status.RECEIVED, method=method)
     rows = list(order.history.order_by("history_id"))
     assert [row.action for row in rows] == path
-    assert [row.actor_kind for row in rows[:2]] == [ActorKind.BUYER] * 2
-    assert {row.history_user_id for row in rows[:2]} == {None}
+    assert (rows[0].actor_kind, rows[0].history_user_id) == (ActorKind.BUYER, None)
     assert rows[-1].status == Status.RECEIVED
+
+
+# --- the order as stored: opening reads status and membership under the lock --------------------
+
+def test_open_returns_the_order_as_stored_not_the_callers_copy(place_order, seller):
+    order = bring(place_order, seller, Status.ACCEPTED)
+    stale = fetch(order)  # the page read "accepted"
+    order_cancel(actor=seller, order=order, reason=CancelReason.OTHER, comment="The buyer wrote")
+    assert order_open(actor=seller, order=stale).status == Status.CANCELLED
+
+
+def test_open_refuses_a_member_removed_meanwhile_whatever_the_status(place_order, seller, manager, store):
+    order = bring(place_order, seller, Status.CONFIRMED)
+    StoreMember.objects.filter(store=store, user=manager).delete()
+    refused(order, NotAllowed, lambda: order_open(actor=seller, order=order))
+
+
+# --- dates the seller agrees: from today up to the policy's maximum (docs/rules.md §4) ----------
+
+def test_pack_refuses_a_ship_by_date_in_the_past_or_too_far(place_order, seller):
+    order = bring(place_order, seller, Status.CONFIRMED)
+    today = platform_clock.today()
+    for ship_by, fragment in [(today - timedelta(days=1), "in the past"), (date(1, 1, 1), "in the past"),
+                              (today + timedelta(days=91), "at most 90 days"), (date(9999, 12, 31), "at most")]:
+        refused(order, RuleViolation, lambda: order_pack(actor=seller, order=order, ship_by=ship_by), fragment)
+    assert order_pack(actor=seller, order=order, ship_by=today + timedelta(days=90)).ship_by == today + timedelta(
+        days=90)
+
+
+def test_confirm_refuses_a_ship_by_date_that_has_passed(place_order, seller, clock):
+    order = ready_delivery(order_open(actor=seller, order=place_order()), seller)  # ship by in two days
+    clock.move_to(timezone.now() + timedelta(days=3))
+    refused(order, RuleViolation, lambda: order_confirm(actor=seller, order=order), "in the past")
+    order = order_update_delivery(actor=seller, order=order, method=NP, branch="Branch 12", cost=Decimal("70"),
+                                  ship_by=platform_clock.today())
+    assert order_confirm(actor=seller, order=order).status == Status.CONFIRMED
+
+
+@pytest.mark.parametrize("visit, fragment", [
+    (lambda now: now - timedelta(days=2), "in the past"),
+    (lambda now: now + timedelta(days=91), "at most 90 days"),
+    (lambda now: now.replace(year=9999), "at most 90 days"),
+    (lambda now: now.replace(year=1, month=1, day=2), "in the past"),
+], ids=["two-days-ago", "too-far", "year-9999", "year-1"])
+def test_ship_by_courier_refuses_a_visit_time_far_from_now(place_order, seller, visit, fragment):
+    order = bring(place_order, seller, Status.AWAITING_SHIPMENT, method=COURIER)
+    visit_at = visit(timezone.now())
+    refused(order, RuleViolation,
+            lambda: order_ship(actor=seller, order=order, courier_phone=COURIER_PHONE, courier_visit_at=visit_at),
+            fragment)

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from marketplace import clock as platform_clock
+from marketplace.actors import Actor
+from marketplace.models import UserSettings
+from notifications import delivery
+from notifications.models import OutboxMessage
 from orders.choices import Status
 from orders.models import Order
 from sellers.models import StoreMember
+from sellers.services import RESET_PER_ADDRESS_PER_HOUR, RESET_PER_IP_PER_HOUR, store_member_invite
 from tests.conftest import make_store, make_user
 from tests.sellers.conftest import english_client
 
@@ -71,14 +78,21 @@ def test_sign_out_is_a_post(manager_client):
     assert manager_client.get(reverse("cabinet:order_list")).status_code == 302
 
 
-def test_password_reset_by_email(manager, store, mailoutbox):
+def test_password_reset_by_email(manager, store, mailoutbox, settings):
+    settings.SITE_URL = "https://cabinet.example"
+    settings.ALLOWED_HOSTS = ["*"]  # a forged Host reaches the view
+    UserSettings.objects.create(user=manager, language="en")  # the e-mail speaks the member's language
     client = english_client()
-    response = client.post(reverse("cabinet:password_reset"), {"email": "manager@example.com"})
+    response = client.post(reverse("cabinet:password_reset"), {"email": "manager@example.com"},
+                           HTTP_HOST="evil.example")
     assert response.status_code == 302 and response.url == reverse("cabinet:password_reset_done")
+    assert OutboxMessage.objects.get(event="password_reset").language == "en"
+    delivery.drain()  # through the outbox: a mail service that is down only delays it
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
     assert message.to == ["manager@example.com"] and "seller cabinet" in message.subject
-    link = re.search(r"https?://[^/]+(/cabinet/password-reset/[^\s]+/)", message.body).group(1)
+    assert "evil.example" not in message.body  # the link is built on SITE_URL, not the request's Host
+    link = re.search(r"https://cabinet\.example(/cabinet/password-reset/[^\s]+/)", message.body).group(1)
     form_url = client.get(link).url  # Django swaps the token for a session-bound URL
     response = client.post(form_url, {"new_password1": "N3w-secret-pass", "new_password2": "N3w-secret-pass"})
     assert response.status_code == 302 and response.url == reverse("cabinet:password_reset_complete")
@@ -88,7 +102,54 @@ def test_password_reset_by_email(manager, store, mailoutbox):
 
 def test_password_reset_of_an_unknown_address_says_the_same(db, mailoutbox):
     response = english_client().post(reverse("cabinet:password_reset"), {"email": "nobody@example.com"})
+    delivery.drain()
     assert response.url == reverse("cabinet:password_reset_done") and mailoutbox == []
+
+
+def test_an_invited_member_whose_invitation_was_lost_gets_in_by_password_reset(owner, store, mailoutbox):
+    store_member_invite(actor=Actor.seller(owner), store=store, email="late@example.com")
+    OutboxMessage.objects.filter(event="member_invited").update(status="failed")  # the invitation was lost
+    client = english_client()
+    client.post(reverse("cabinet:password_reset"), {"email": "late@example.com"})
+    delivery.drain()
+    assert [m.to for m in mailoutbox] == [["late@example.com"]]
+    link = re.search(r"https?://[^/]+(/cabinet/password-reset/[^\s]+/)", mailoutbox[0].body).group(1)
+    form_url = client.get(link).url
+    client.post(form_url, {"new_password1": "N3w-secret-pass", "new_password2": "N3w-secret-pass"})
+    assert sign_in(english_client(), "late@example.com", "N3w-secret-pass").status_code == 302
+
+
+def test_an_account_without_a_password_and_store_gets_no_link(db, mailoutbox):
+    user = make_user("nobody-member", email="nomember@example.com")
+    user.set_unusable_password()
+    user.save()
+    english_client().post(reverse("cabinet:password_reset"), {"email": "nomember@example.com"})
+    assert not OutboxMessage.objects.filter(event="password_reset").exists()
+
+
+def test_password_reset_is_throttled_per_address_and_per_ip(manager, store):
+    url = reverse("cabinet:password_reset")
+    client = english_client()
+    for _ in range(RESET_PER_ADDRESS_PER_HOUR):
+        assert client.post(url, {"email": "manager@example.com"}, REMOTE_ADDR="10.0.0.1").status_code == 302
+    response = client.post(url, {"email": "Manager@example.com"}, REMOTE_ADDR="10.0.0.2")
+    assert response.status_code == 429 and "already sent several links" in response.content.decode()
+    assert OutboxMessage.objects.filter(event="password_reset").count() == RESET_PER_ADDRESS_PER_HOUR
+    for n in range(RESET_PER_IP_PER_HOUR - RESET_PER_ADDRESS_PER_HOUR):
+        client.post(url, {"email": f"other{n}@example.com"}, REMOTE_ADDR="10.0.0.1")
+    response = client.post(url, {"email": "fresh@example.com"}, REMOTE_ADDR="10.0.0.1")
+    assert response.status_code == 429 and "from your network" in response.content.decode()
+    assert client.post(url, {"email": "fresh@example.com"}, REMOTE_ADDR="10.0.0.3").status_code == 302
+
+
+def test_password_reset_throttle_lifts_after_an_hour(manager, store, clock):
+    url = reverse("cabinet:password_reset")
+    client = english_client()
+    for _ in range(RESET_PER_ADDRESS_PER_HOUR):
+        client.post(url, {"email": "manager@example.com"})
+    assert client.post(url, {"email": "manager@example.com"}).status_code == 429
+    clock.move_to(platform_clock.now() + timedelta(minutes=61))
+    assert client.post(url, {"email": "manager@example.com"}).status_code == 302
 
 
 def test_signed_in_user_without_a_store_is_told(db):

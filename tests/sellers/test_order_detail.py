@@ -3,16 +3,19 @@ call script, the journal; and each action's form with its refusals (which change
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
+from marketplace import clock
 from orders.choices import CancelReason, Status
 from orders.models import CallAttempt, Order, OrderComment
+from orders.rules import editing_windows
 from orders.services import order_cancel, order_confirm, order_open, order_ready_for_pickup, order_ship
+from sellers.cabinet.views import orders as order_views
 from sellers.models import Offer
 from tests.conftest import VALID_PHONE, VALID_TTN, ready_delivery
 
@@ -137,7 +140,7 @@ def test_confirm_pack_ship(manager_client, accepted, seller):
     response = manager_client.post(url("order_confirm", accepted))
     assert response.status_code == 302 and response.url == url("order_detail", accepted)
     assert fetch(accepted).status == Status.CONFIRMED
-    new_date = date.today() + timedelta(days=4)
+    new_date = clock.today() + timedelta(days=4)
     manager_client.post(url("order_pack", accepted), {"pack-ship_by": new_date.isoformat()})
     assert (fetch(accepted).status, fetch(accepted).ship_by) == (Status.AWAITING_SHIPMENT, new_date)
     response = manager_client.post(url("order_ship", accepted), {"ship-ttn": "2045 0000 0000 01"})
@@ -251,7 +254,7 @@ def test_out_of_stock_takes_the_corrected_stock_and_asks_to_check_the_offers(man
 
 
 def test_edit_delivery_before_shipment(manager_client, accepted):
-    ship_by = date.today() + timedelta(days=3)
+    ship_by = clock.today() + timedelta(days=3)
     response = manager_client.post(url("order_delivery", accepted), {
         "delivery-method": "courier", "delivery-address": "Shevchenka 5, Lviv", "delivery-cost": "120",
         "delivery-ship_by": ship_by.isoformat()})
@@ -409,3 +412,78 @@ def test_timeline_shows_changes_with_who(manager_client, accepted, seller):
 
 def test_phone_number_is_a_tel_link(manager_client, accepted):
     assert f'href="tel:{VALID_PHONE}"' in manager_client.get(url("order_detail", accepted)).content.decode()
+
+
+# --- one table of actions, one view ----------------------------------------------------------------
+
+ACTION_URLS = {"confirm": "order_confirm", "pack": "order_pack", "ship": "order_ship",
+               "ready_for_pickup": "order_ready_for_pickup", "mark_received": "order_mark_received",
+               "cancel": "order_cancel", "delivery": "order_delivery", "payment": "order_payment",
+               "items": "order_items", "add_item": "order_item_add", "split": "order_split"}
+
+
+def test_every_order_action_is_one_row_of_the_table_served_by_one_view(accepted):
+    assert set(order_views.ACTIONS) == set(ACTION_URLS)
+    for action, name in ACTION_URLS.items():
+        match = resolve(url(name, accepted))
+        assert match.func is order_views.order_action_view and match.kwargs["action"] == action, name
+        assert order_views.ACTIONS[action].url_name == f"cabinet:{name}"
+
+
+# --- the editing windows: the page shows what the services allow ---------------------------------
+
+@pytest.mark.parametrize("status, shown", [
+    (Status.ACCEPTED, {"items", "add_item", "delivery", "payment", "split"}),
+    (Status.CONFIRMED, {"delivery", "payment", "split"}),
+    (Status.IN_DELIVERY, set()),
+])
+def test_the_edit_forms_follow_the_editing_windows(manager_client, accepted, seller, status, shown):
+    order = accepted
+    if status != Status.ACCEPTED:
+        order = order_confirm(actor=seller, order=ready_delivery(accepted, seller))
+    if status == Status.IN_DELIVERY:
+        order = order_ship(actor=seller, order=order, ttn=VALID_TTN)
+    response = manager_client.get(url("order_detail", order))
+    assert response.context["windows"] == editing_windows(fetch(order))
+    assert set(response.context["edit"]) == shown
+    note = "Items can be changed only while the order needs agreement with the buyer."
+    html = response.content.decode()
+    assert (note in html) == (status != Status.ACCEPTED)  # open, items closed
+    assert ('action="' + url("order_items", order) + '"' in html) == (status == Status.ACCEPTED)
+    assert ('action="' + url("order_delivery", order) + '"' in html) == (status != Status.IN_DELIVERY)
+
+
+# --- bad input gets a sentence, never a server error -----------------------------------------------
+
+@pytest.mark.parametrize("ship_by", ["9999-12-31", "0001-01-01", "yesterday", "in-a-year"])
+def test_a_ship_by_date_out_of_bounds_is_refused_on_delivery_and_pack(manager_client, accepted, seller, ship_by):
+    ship_by = {"yesterday": (clock.today() - timedelta(days=1)).isoformat(),
+               "in-a-year": (clock.today() + timedelta(days=365)).isoformat()}.get(ship_by, ship_by)
+    before = snapshot(accepted)
+    response = manager_client.post(url("order_delivery", accepted), {
+        "delivery-method": "nova_poshta", "delivery-branch": "Branch 1", "delivery-cost": "70",
+        "delivery-ship_by": ship_by})
+    assert response.status_code == 422 and snapshot(accepted) == before
+    assert "ship-by date" in response.content.decode().lower()
+    ready_delivery(accepted, seller)
+    assert manager_client.post(url("order_confirm", accepted)).status_code == 302  # nothing bad was stored
+    before = snapshot(accepted)
+    response = manager_client.post(url("order_pack", accepted), {"pack-ship_by": ship_by})
+    assert response.status_code == 422 and snapshot(accepted) == before
+
+
+def test_a_total_the_order_cannot_hold_is_refused(manager_client, accepted, store):
+    Offer.objects.create(store=store, title="Yacht", sku="YACHT", price=Decimal("9999999999.00"), stock=3)
+    before = snapshot(accepted)
+    response = manager_client.post(url("order_item_add", accepted), {"add_item-sku": "YACHT", "add_item-quantity": "1"})
+    assert response.status_code == 422 and "The order total would exceed" in response.content.decode()
+    assert snapshot(accepted) == before
+
+
+def test_a_landline_is_a_ukrainian_operators_number(manager_client, place_order):
+    order = place_order(phone="+380441234567")
+    html = manager_client.get(url("order_detail", order)).content.decode()
+    assert 'id="phone-warning"' not in html and "landline" in html
+    response = manager_client.post(url("order_cancel", order), {"cancel-reason": "buyer_unreachable"})
+    assert response.status_code == 422 and "Log at least two calls" in response.content.decode()
+    assert fetch(order).status == Status.ACCEPTED

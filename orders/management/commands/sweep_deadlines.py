@@ -14,3 +14,5 @@ class Command(BaseCommand):
         self.stdout.write(str(result))
         if result.failed:
             self.stderr.write(f"failed orders (pushed forward): {', '.join(map(str, result.failed))}")
+        if result.stalled:
+            self.stderr.write("the pass stopped: a batch held only orders it had already handled (see the error log)")

@@ -13,6 +13,10 @@ from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse_lazy
 from django.utils.translation import gettext as _
 
+from marketplace.errors import RuleViolation
+from sellers.services import password_reset_request
+
+from ..forms import LoginForm
 from .base import cabinet_view, int_param
 
 SWITCH_SECTIONS = {"order_list", "offer_list", "store_settings"}
@@ -20,6 +24,7 @@ SWITCH_SECTIONS = {"order_list", "offer_list", "store_settings"}
 
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
+    form_class = LoginForm  # the username bounded before django-axes sees it
     redirect_authenticated_user = True
 
 
@@ -28,10 +33,22 @@ class LogoutView(auth_views.LogoutView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """The link goes through the outbox (sellers.services.password_reset_request): built on
+    SITE_URL, in the member's language, throttled per address and per IP; invited members who
+    have no password yet get one too."""
+
     template_name = "registration/password_reset_form.html"
-    email_template_name = "registration/password_reset_email.txt"
-    subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("cabinet:password_reset_done")
+
+    def form_valid(self, form):
+        try:
+            password_reset_request(email=form.cleaned_data["email"], ip=self.request.META.get("REMOTE_ADDR"))
+        except RuleViolation as error:
+            form.add_error("email", error.message)
+            response = self.form_invalid(form)
+            response.status_code = 429 if error.code == "throttled" else 422
+            return response
+        return redirect(self.get_success_url())
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

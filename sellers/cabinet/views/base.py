@@ -18,7 +18,6 @@ from marketplace import clock
 from marketplace.actors import Actor
 from marketplace.models import NonWorkingPeriod
 from orders.models import Order
-
 from sellers.models import Offer, StoreMember
 
 SESSION_STORE = "cabinet_store_id"
@@ -100,8 +99,19 @@ def member_offer(request, pk: int) -> Offer:
         raise Http404("No such offer.") from None
 
 
-def int_param(value, default: int = 1) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
+# The largest id or page number a parameter may name (PostgreSQL's bigint): beyond it, the default.
+MAX_INT_PARAM = 2**63 - 1
+
+
+def int_param(value, default: int = 1, *, minimum: int = -MAX_INT_PARAM, maximum: int = MAX_INT_PARAM) -> int:
+    """A whole number from a query or form parameter, or `default` for anything else: ASCII
+    digits only (`int()` also reads "٣" or " 7 " and fails on "²"), at most 19 of them, within
+    [minimum, maximum]."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    text = value.strip() if isinstance(value, str) else ""
+    digits = text[1:] if text[:1] in "+-" else text
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 19):
         return default
+    number = int(text)
+    return number if minimum <= number <= maximum else default

@@ -1,4 +1,4 @@
-"""Offers and stock: the list, stock edit, pause and resume (SPEC §10).
+"""Offers and stock: the list, stock edit, pause and resume (docs/rules.md §10).
 
 After an `out_of_stock` cancellation the cancel form has already corrected the stock; the
 list then opens with those offers marked (`?check=<ids>&order=<n>`) so the seller looks at
@@ -16,18 +16,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from marketplace.errors import ServiceError
-
-from ..forms import StockForm
 from sellers.models import Offer
-from ..selectors import offer_list
 from sellers.services import offer_set_paused, offer_update_stock
+
+from ..forms import OfferSearchForm, StockForm
+from ..selectors import offer_list
 from .base import cabinet_view, int_param, member_offer
 
 PER_PAGE = 50
 
 
 def _ids(raw: str) -> list[int]:
-    return [int(part) for part in (raw or "").split(",")[:50] if part.strip().isdigit()]
+    """Up to 50 ids from "12,34": anything that is not an id is left out."""
+    return [pk for part in (raw or "").split(",")[:50] if (pk := int_param(part, 0, minimum=1))]
 
 
 def _row(offer: Offer, *, form=None, checked=False, saved=False) -> dict:
@@ -42,7 +43,10 @@ def _row(offer: Offer, *, form=None, checked=False, saved=False) -> dict:
 @cabinet_view
 def offer_list_view(request):
     store = request.cabinet.store
-    q = request.GET.get("q", "")[:100]
+    search = OfferSearchForm({"q": request.GET.get("q", "")[:100]})
+    q = search.cleaned_data["q"] if search.is_valid() else ""
+    for error in search.errors.get("q", []):
+        messages.error(request, _("Search: %(error)s") % {"error": error})
     check = _ids(request.GET.get("check", ""))
     checked = list(Offer.objects.filter(store=store, pk__in=check).order_by("title")) if check else []
     page = Paginator(offer_list(store.pk, q), PER_PAGE).get_page(int_param(request.GET.get("page")))
@@ -51,7 +55,7 @@ def offer_list_view(request):
         "page": page,
         "rows": [_row(offer) for offer in page.object_list],
         "checked_rows": [_row(offer, checked=True) for offer in checked],
-        "cancelled_order": int_param(request.GET.get("order"), 0) if checked else 0,
+        "cancelled_order": int_param(request.GET.get("order"), 0, minimum=0) if checked else 0,
     }
     return render(request, "cabinet/offer_list.html", context)
 

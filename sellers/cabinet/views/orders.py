@@ -6,25 +6,25 @@ the form that asked for it, and the order is re-read so what is shown is what is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_htmx.http import push_url
 
-from marketplace import clock
-from marketplace import phones
+from marketplace import clock, phones
 from marketplace.errors import ServiceError
 from orders.buyers import buyer_history
-from orders.choices import CancelReason, Status
+from orders.choices import CancelReason
 from orders.deadlines import deadline_state, working_time_left
 from orders.models import Order
+from orders.rules import editing_windows
 from orders.selectors import order_timeline
 from orders.services import (
     order_add_item,
@@ -32,6 +32,7 @@ from orders.services import (
     order_cancel,
     order_comment_add,
     order_confirm,
+    order_items_update,
     order_mark_received,
     order_open,
     order_pack,
@@ -41,10 +42,10 @@ from orders.services import (
     order_update_delivery,
     order_update_payment,
 )
+from orders.services.cancellation import phones_says_unreachable
 
 from .. import forms
 from ..selectors import DEFAULT_TAB, TAB_KEYS, TABS, OrderFilters, order_actions, order_list, order_tab_counts, page_of
-from orders.services import order_items_update
 from .base import cabinet_view, int_param, member_order
 
 # --- the list ------------------------------------------------------------------------------
@@ -91,15 +92,6 @@ def order_list_view(request):
 
 # --- the order page ------------------------------------------------------------------------
 
-ACTION_FORMS = {
-    "confirm": forms.ConfirmForm,
-    "pack": forms.PackForm,
-    "ship": forms.ShipForm,
-    "ready_for_pickup": forms.ReadyForPickupForm,
-    "mark_received": forms.MarkReceivedForm,
-    "cancel": forms.CancelForm,
-}
-
 
 def _items(order: Order):
     return list(order.items.select_related("offer"))
@@ -120,29 +112,22 @@ def _journal_context(order: Order, *, call_form=None, comment_form=None) -> dict
 
 def _order_context(request, order: Order, bound: dict) -> dict:
     items = _items(order)
-    actions = order_actions(order)
     action_rows = []
-    for action in actions:
-        form = None
-        if action.available:
-            kwargs = {"items": items} if action.name == "cancel" else {}
-            form = bound.get(action.name) or ACTION_FORMS[action.name](order=order, prefix=action.name, **kwargs)
+    for action in order_actions(order):
+        form = (bound.get(action.name) or ACTIONS[action.name].make_form(order, items)) if action.available else None
         action_rows.append({"action": action, "form": form,
-                            "url": reverse(f"cabinet:order_{action.name}", args=[order.pk])})
-    edit = {}
-    if order.status == Status.ACCEPTED:
-        edit["items"] = bound.get("items") or forms.ItemsForm(order=order, items=items, prefix="items")
-        edit["add_item"] = bound.get("add_item") or forms.AddItemForm(order=order, prefix="add_item")
-    if order.before_shipment:
-        edit["delivery"] = bound.get("delivery") or forms.DeliveryForm(order=order, prefix="delivery")
-        edit["payment"] = bound.get("payment") or forms.PaymentForm(order=order, prefix="payment")
-        if sum(item.quantity for item in items) > 1:
-            edit["split"] = bound.get("split") or forms.SplitForm(order=order, items=items, prefix="split")
-    shown = {row["action"].name for row in action_rows if row["form"]} | set(edit) | {"call", "comment"}
+                            "url": reverse(ACTIONS[action.name].url_name, args=[order.pk])})
+    # What may be edited now: the same windows the editing services check (orders.rules).
+    windows = editing_windows(order)
+    shown = [name for name, spec in ACTIONS.items() if spec.window and getattr(windows, spec.window)]
+    if sum(item.quantity for item in items) < 2:
+        shown = [name for name in shown if name != "split"]  # one unit cannot be split
+    edit = {name: bound.get(name) or ACTIONS[name].make_form(order, items) for name in shown}
+    visible = {row["action"].name for row in action_rows if row["form"]} | set(edit) | {"call", "comment"}
     # A refused form the page does not show now (the order moved on): its errors go on top.
     stray_errors = [
         error if field == "__all__" else f"{form.fields[field].label}: {error}"
-        for name, form in bound.items() if name not in shown
+        for name, form in bound.items() if name not in visible
         for field, errors in form.errors.items() for error in errors
     ]
     now = clock.now()
@@ -152,10 +137,13 @@ def _order_context(request, order: Order, bound: dict) -> dict:
         "store": order.store,
         "items": items,
         "action_rows": action_rows,
+        "windows": windows,
         "edit": edit,
         "stray_errors": stray_errors,
         "phone_pretty": phones.pretty(order.buyer_phone),
         "operator": phones.ukrainian_operator(order.buyer_phone),
+        # The very rule the cancellation service applies (docs/rules.md §5).
+        "unreachable_at_once": phones_says_unreachable(order),
         "buyer": buyer_history(order.buyer_phone, exclude_order_id=order.pk),
         "split_children": list(order.split_children.only("pk", "status")),
         "deadline_state": deadline_state(order, now),
@@ -163,9 +151,10 @@ def _order_context(request, order: Order, bound: dict) -> dict:
         "member_name": member.get_full_name() or member.get_username(),
         "script_items": ", ".join(f"{item.title} × {item.quantity}" for item in items),
         "script_delivery": ", ".join(
-            part for part in (order.get_delivery_method_display(), order.delivery_branch, order.delivery_address) if part
+            part for part in (order.get_delivery_method_display(), order.delivery_branch, order.delivery_address)
+            if part
         ),
-        "platform_name": getattr(settings, "PLATFORM_NAME", "Magazito"),
+        "platform_name": "Magazito",  # the marketplace's name in the call script (docs/rules.md §11)
         "out_of_stock": CancelReason.OUT_OF_STOCK.value,
     }
     context.update(_journal_context(order, call_form=bound.get("call"), comment_form=bound.get("comment")))
@@ -193,165 +182,133 @@ def _detail_url(order) -> str:
     return reverse("cabinet:order_detail", args=[order.pk])
 
 
-def _run(request, pk: int, name: str, make_form, perform, done):
-    """The shared shape of an order action: bind, validate, call the service; on a refusal
-    show the page again with the form and the service's message (status 422)."""
+# --- the order's actions: one table, one view ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderActionSpec:
+    """An action of the order page: the form that parses it, the service it calls (`perform`,
+    given the actor, the order and the valid form) and what the seller is told on success.
+
+    `message` is formatted with the order's `number` and whatever `params(order, result)` adds;
+    `next_url(order, result)` is where the browser goes then (the order page unless given).
+    `window` names the editing window (`orders.rules.EditingWindows`) that shows the form."""
+
+    name: str  # the form's prefix; for a transition, the name `order_actions` gives it
+    url_name: str
+    form: type
+    perform: Callable
+    message: str
+    with_items: bool = False
+    params: Callable | None = None
+    next_url: Callable | None = None
+    window: str = ""
+
+    def make_form(self, order: Order, items, data=None):
+        extra = {"items": items} if self.with_items else {}
+        return self.form(data, order=order, prefix=self.name, **extra)
+
+
+def _cancel(actor, order, form):
+    data = form.cleaned_data
+    stock = form.stock() if data["reason"] == CancelReason.OUT_OF_STOCK else None
+    return order_cancel(actor=actor, order=order, reason=data["reason"], comment=data["comment"], stock=stock)
+
+
+def _after_cancel(order, result) -> str:
+    if result.cancel_reason == CancelReason.OUT_OF_STOCK:
+        # Ask the seller to look at the corrected offers (and pause what cannot be shipped).
+        ids = ",".join(str(i) for i in sorted(set(result.items.values_list("offer_id", flat=True))))
+        return f"{reverse('cabinet:offer_list')}?check={ids}&order={order.pk}"
+    return _detail_url(order)
+
+
+def _delivery(actor, order, form):
+    data = form.cleaned_data
+    return order_update_delivery(actor=actor, order=order, method=data["method"], branch=data["branch"],
+                                 address=data["address"], cost=data["cost"], ship_by=data["ship_by"])
+
+
+ACTIONS: dict[str, OrderActionSpec] = {spec.name: spec for spec in (
+    OrderActionSpec(
+        "confirm", "cabinet:order_confirm", forms.ConfirmForm,
+        lambda actor, order, form: order_confirm(actor=actor, order=order),
+        gettext_noop("Order #%(number)s is confirmed."),
+    ),
+    OrderActionSpec(
+        "pack", "cabinet:order_pack", forms.PackForm,
+        lambda actor, order, form: order_pack(actor=actor, order=order, ship_by=form.cleaned_data["ship_by"]),
+        gettext_noop("Order #%(number)s is packed and awaits shipment."),
+    ),
+    OrderActionSpec(
+        "ship", "cabinet:order_ship", forms.ShipForm,
+        lambda actor, order, form: order_ship(actor=actor, order=order, **form.service_kwargs()),
+        gettext_noop("Order #%(number)s is in delivery."),
+    ),
+    OrderActionSpec(
+        "ready_for_pickup", "cabinet:order_ready_for_pickup", forms.ReadyForPickupForm,
+        lambda actor, order, form: order_ready_for_pickup(actor=actor, order=order),
+        gettext_noop("Order #%(number)s awaits the buyer at the pickup point."),
+    ),
+    OrderActionSpec(
+        "mark_received", "cabinet:order_mark_received", forms.MarkReceivedForm,
+        lambda actor, order, form: order_mark_received(actor=actor, order=order),
+        gettext_noop("Order #%(number)s is received."),
+    ),
+    OrderActionSpec(
+        "cancel", "cabinet:order_cancel", forms.CancelForm, _cancel,
+        gettext_noop("Order #%(number)s is cancelled: %(reason)s."), with_items=True,
+        params=lambda order, result: {"reason": result.get_cancel_reason_display()}, next_url=_after_cancel,
+    ),
+    OrderActionSpec(
+        "delivery", "cabinet:order_delivery", forms.DeliveryForm, _delivery,
+        gettext_noop("Delivery of order #%(number)s is saved."), window="delivery",
+    ),
+    OrderActionSpec(
+        "payment", "cabinet:order_payment", forms.PaymentForm,
+        lambda actor, order, form: order_update_payment(actor=actor, order=order, method=form.cleaned_data["method"]),
+        gettext_noop("Payment of order #%(number)s is saved."), window="payment",
+    ),
+    OrderActionSpec(
+        "items", "cabinet:order_items", forms.ItemsForm,
+        lambda actor, order, form: order_items_update(actor=actor, order=order, quantities=form.quantities()),
+        gettext_noop("Items of order #%(number)s are saved."), with_items=True, window="items",
+    ),
+    OrderActionSpec(
+        "add_item", "cabinet:order_item_add", forms.AddItemForm,
+        lambda actor, order, form: order_add_item(actor=actor, order=order, offer_id=form.cleaned_data["offer"],
+                                                  quantity=form.cleaned_data["quantity"]),
+        gettext_noop("The item is added to order #%(number)s."), window="items",
+    ),
+    OrderActionSpec(
+        "split", "cabinet:order_split", forms.SplitForm,
+        lambda actor, order, form: order_split(actor=actor, order=order, quantities=form.quantities()),
+        gettext_noop("Order #%(number)s is split: the chosen items are now order #%(new)s."), with_items=True,
+        params=lambda order, new: {"new": new.pk}, window="split",
+    ),
+)}
+
+
+@cabinet_view
+def order_action_view(request, pk: int, action: str):
+    """Every action of the order page (`ACTIONS[action]`): bind its form, call its service; on a
+    refusal show the page again with the form and the service's message (status 422)."""
+    spec = ACTIONS[action]
     order = member_order(request, pk)  # another store's order: 404 whatever the method
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    form = make_form(order)
+    form = spec.make_form(order, _items(order) if spec.with_items else None, request.POST)
     if form.is_valid():
         try:
-            result = perform(order, form)
+            result = spec.perform(request.cabinet.actor, order, form)
         except ServiceError as error:
             form.add_error(None, error.message)
         else:
-            return done(order, result)
+            params = {"number": order.pk, **(spec.params(order, result) if spec.params else {})}
+            messages.success(request, _(spec.message) % params)
+            return HttpResponseRedirect(spec.next_url(order, result) if spec.next_url else _detail_url(order))
     order = member_order(request, pk)  # as stored: a refused service changed nothing
-    return render_order(request, order, bound={name: form}, status=422)
-
-
-def _simple(name: str, service, message: str):
-    """An action whose form has no fields of its own (confirm, ready for pickup, received)."""
-
-    @cabinet_view
-    def view(request, pk: int):
-        def done(order, result):
-            messages.success(request, _(message) % {"number": order.pk})
-            return redirect(_detail_url(order))
-
-        return _run(request, pk, name, lambda order: ACTION_FORMS[name](request.POST, order=order, prefix=name),
-                    lambda order, form: service(actor=request.cabinet.actor, order=order), done)
-
-    view.__name__ = f"order_{name}"
-    return view
-
-
-order_confirm_view = _simple("confirm", order_confirm, gettext_noop("Order #%(number)s is confirmed."))
-order_ready_for_pickup_view = _simple(
-    "ready_for_pickup", order_ready_for_pickup, gettext_noop("Order #%(number)s awaits the buyer at the pickup point.")
-)
-order_mark_received_view = _simple("mark_received", order_mark_received, gettext_noop("Order #%(number)s is received."))
-
-
-@cabinet_view
-def order_pack_view(request, pk: int):
-    def perform(order, form):
-        return order_pack(actor=request.cabinet.actor, order=order, ship_by=form.cleaned_data["ship_by"])
-
-    def done(order, result):
-        messages.success(request, _("Order #%(number)s is packed and awaits shipment.") % {"number": order.pk})
-        return redirect(_detail_url(order))
-
-    return _run(request, pk, "pack", lambda order: forms.PackForm(request.POST, order=order, prefix="pack"),
-                perform, done)
-
-
-@cabinet_view
-def order_ship_view(request, pk: int):
-    def perform(order, form):
-        return order_ship(actor=request.cabinet.actor, order=order, **form.service_kwargs())
-
-    def done(order, result):
-        messages.success(request, _("Order #%(number)s is in delivery.") % {"number": order.pk})
-        return redirect(_detail_url(order))
-
-    return _run(request, pk, "ship", lambda order: forms.ShipForm(request.POST, order=order, prefix="ship"),
-                perform, done)
-
-
-@cabinet_view
-def order_cancel_view(request, pk: int):
-    def perform(order, form):
-        data = form.cleaned_data
-        stock = form.stock() if data["reason"] == CancelReason.OUT_OF_STOCK else None
-        return order_cancel(actor=request.cabinet.actor, order=order, reason=data["reason"],
-                            comment=data["comment"], stock=stock)
-
-    def done(order, result):
-        messages.success(request, _("Order #%(number)s is cancelled: %(reason)s.")
-                         % {"number": order.pk, "reason": result.get_cancel_reason_display()})
-        if result.cancel_reason == CancelReason.OUT_OF_STOCK:
-            # Ask the seller to look at the corrected offers (and pause what cannot be shipped).
-            ids = ",".join(str(i) for i in sorted(set(result.items.values_list("offer_id", flat=True))))
-            return HttpResponseRedirect(f"{reverse('cabinet:offer_list')}?check={ids}&order={order.pk}")
-        return redirect(_detail_url(order))
-
-    return _run(request, pk, "cancel",
-                lambda order: forms.CancelForm(request.POST, order=order, items=_items(order), prefix="cancel"),
-                perform, done)
-
-
-@cabinet_view
-def order_delivery_view(request, pk: int):
-    def perform(order, form):
-        data = form.cleaned_data
-        return order_update_delivery(actor=request.cabinet.actor, order=order, method=data["method"],
-                                     branch=data["branch"], address=data["address"], cost=data["cost"],
-                                     ship_by=data["ship_by"])
-
-    def done(order, result):
-        messages.success(request, _("Delivery of order #%(number)s is saved.") % {"number": order.pk})
-        return redirect(_detail_url(order))
-
-    return _run(request, pk, "delivery",
-                lambda order: forms.DeliveryForm(request.POST, order=order, prefix="delivery"), perform, done)
-
-
-@cabinet_view
-def order_payment_view(request, pk: int):
-    def perform(order, form):
-        return order_update_payment(actor=request.cabinet.actor, order=order, method=form.cleaned_data["method"])
-
-    def done(order, result):
-        messages.success(request, _("Payment of order #%(number)s is saved.") % {"number": order.pk})
-        return redirect(_detail_url(order))
-
-    return _run(request, pk, "payment",
-                lambda order: forms.PaymentForm(request.POST, order=order, prefix="payment"), perform, done)
-
-
-@cabinet_view
-def order_items_view(request, pk: int):
-    def perform(order, form):
-        return order_items_update(actor=request.cabinet.actor, order=order, quantities=form.quantities())
-
-    def done(order, result):
-        messages.success(request, _("Items of order #%(number)s are saved.") % {"number": order.pk})
-        return redirect(_detail_url(order))
-
-    return _run(request, pk, "items",
-                lambda order: forms.ItemsForm(request.POST, order=order, items=_items(order), prefix="items"),
-                perform, done)
-
-
-@cabinet_view
-def order_item_add_view(request, pk: int):
-    def perform(order, form):
-        return order_add_item(actor=request.cabinet.actor, order=order, offer_id=form.cleaned_data["offer"],
-                              quantity=form.cleaned_data["quantity"])
-
-    def done(order, result):
-        messages.success(request, _("The item is added to order #%(number)s.") % {"number": order.pk})
-        return redirect(_detail_url(order))
-
-    return _run(request, pk, "add_item",
-                lambda order: forms.AddItemForm(request.POST, order=order, prefix="add_item"), perform, done)
-
-
-@cabinet_view
-def order_split_view(request, pk: int):
-    def perform(order, form):
-        return order_split(actor=request.cabinet.actor, order=order, quantities=form.quantities())
-
-    def done(order, new):
-        messages.success(request, _("Order #%(number)s is split: the chosen items are now order #%(new)s.")
-                         % {"number": order.pk, "new": new.pk})
-        return redirect(_detail_url(order))
-
-    return _run(request, pk, "split",
-                lambda order: forms.SplitForm(request.POST, order=order, items=_items(order), prefix="split"),
-                perform, done)
+    return render_order(request, order, bound={action: form}, status=422)
 
 
 def _journal(request, pk: int, name: str, form_class, perform, message: str):

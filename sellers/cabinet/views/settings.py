@@ -1,9 +1,9 @@
-"""Store settings: the e-mail for new orders, the members, the store's Telegram chat and each
-member's own notification preferences (SPEC §9, §10, §11).
+"""Store settings: the e-mail for new orders, the members, the store's Telegram chat, the
+languages and each member's own notification preferences (docs/rules.md §9, §10, §11).
 
-Everyone in the store sees the page; only the owner changes the e-mail, the members and the
-Telegram chat (the services refuse a manager whatever the page shows); every member sets
-their own notification preferences.
+Everyone in the store sees the page; only the owner changes the e-mail, the members, the
+Telegram chat and the store's language (the services refuse a manager whatever the page
+shows); every member sets their own language and notification preferences.
 """
 
 from __future__ import annotations
@@ -14,23 +14,32 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, When
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from marketplace.errors import ServiceError
+from marketplace.models import SESSION_LANGUAGE, UserSettings
+from marketplace.services import user_language_set
 from notifications.preferences import preferences_for, preferences_update
 from notifications.telegram_link import telegram_link_start, telegram_unlink
+from sellers.models import StoreMember
+from sellers.services import store_member_invite, store_member_remove, store_update_email, store_update_language
 
 from ..forms import InviteForm, PreferencesForm, StoreEmailForm
-from sellers.models import StoreMember
-from sellers.services import store_member_invite, store_member_remove, store_update_email
+from ..settings_forms import MyLanguageForm, StoreLanguageForm
 from .base import cabinet_view
 
 
-def _page(request, *, email_form=None, invite_form=None, prefs_form=None, telegram_url="", status=200):
+def _page(request, *, email_form=None, invite_form=None, prefs_form=None, telegram_url="", my_language_form=None,
+          store_language_form=None, status=200):
     store = request.cabinet.store
     membership = request.cabinet.membership
     context = {
         "store": store,
+        "my_language_form": my_language_form or MyLanguageForm(
+            initial={"language": UserSettings.language_of(request.user)}, prefix="me"),
+        "store_language_form": store_language_form or StoreLanguageForm(initial={"language": store.language},
+                                                                        prefix="store"),
         "email_form": email_form or StoreEmailForm(initial={"email": store.email}),
         "invite_form": invite_form or InviteForm(),
         "members": list(
@@ -53,7 +62,49 @@ def _owner_only(request) -> None:
 
 @cabinet_view
 def store_settings_view(request):
+    """The page; its language forms post back here (`section` = my_language / store_language)."""
+    if request.method == "POST":
+        section = request.POST.get("section")
+        if section == "my_language":
+            return _my_language(request)
+        if section == "store_language":
+            return _store_language(request)
+        return HttpResponseNotAllowed(["GET"])
     return _page(request)
+
+
+def _my_language(request):
+    form = MyLanguageForm(request.POST, prefix="me")
+    if form.is_valid():
+        try:
+            language = user_language_set(user=request.user, language=form.cleaned_data["language"]).language
+        except ServiceError as error:
+            form.add_error("language", error.message)
+        else:
+            # The cabinet speaks it from the next page on; the switch's cookie follows the choice.
+            request.session[SESSION_LANGUAGE] = language
+            with translation.override(language):
+                messages.success(request, _("Your language is saved."))
+            response = redirect("cabinet:store_settings")
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+                                samesite=settings.LANGUAGE_COOKIE_SAMESITE, secure=settings.LANGUAGE_COOKIE_SECURE,
+                                httponly=settings.LANGUAGE_COOKIE_HTTPONLY, path=settings.LANGUAGE_COOKIE_PATH)
+            return response
+    return _page(request, my_language_form=form, status=422)
+
+
+def _store_language(request):
+    form = StoreLanguageForm(request.POST, prefix="store")
+    if form.is_valid():
+        try:
+            store_update_language(actor=request.cabinet.actor, store=request.cabinet.store,
+                                  language=form.cleaned_data["language"])
+        except ServiceError as error:
+            form.add_error("language", error.message)
+        else:
+            messages.success(request, _("The store's language is saved."))
+            return redirect("cabinet:store_settings")
+    return _page(request, store_language_form=form, status=422)
 
 
 @cabinet_view
@@ -116,7 +167,7 @@ def telegram_link_view(request):
         return HttpResponseNotAllowed(["POST"])
     _owner_only(request)
     try:
-        url = telegram_link_start(store=request.cabinet.store, user=request.user)
+        url = telegram_link_start(actor=request.cabinet.actor, store=request.cabinet.store)
     except ServiceError as error:
         messages.error(request, error.message)
         return redirect("cabinet:store_settings")
@@ -128,7 +179,7 @@ def telegram_unlink_view(request):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     _owner_only(request)
-    if telegram_unlink(store=request.cabinet.store):
+    if telegram_unlink(actor=request.cabinet.actor, store=request.cabinet.store):
         messages.success(request, _("The Telegram chat is unlinked: the store's messages go by e-mail only."))
     return redirect("cabinet:store_settings")
 

@@ -1,0 +1,118 @@
+"""Moderators: their group and permissions come from a migration; every edit of the calendar
+and the policies goes through marketplace.services with history (who, why)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from marketplace import clock
+from marketplace.actors import MODERATORS_GROUP, Actor
+from marketplace.errors import NotAllowed
+from marketplace.models import (
+    NonWorkingPeriod,
+    PlatformPolicy,
+    ProcessingPolicy,
+    UserSettings,
+    WorkingDayOverride,
+)
+from marketplace.services import non_working_period_delete, non_working_period_save, working_day_override_save
+from notifications.recipients import moderators
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def moderator_client(client, moderator):
+    client.force_login(moderator)
+    return client
+
+
+def test_the_group_exists_without_any_seed():
+    group = Group.objects.get(name=MODERATORS_GROUP)
+    codenames = set(group.permissions.values_list("codename", flat=True))
+    assert {"change_nonworkingperiod", "add_nonworkingperiod", "change_workingdayoverride",
+            "change_processingpolicy", "change_platformpolicy", "view_historicalstore"} <= codenames
+
+
+def _period(**changes):
+    start = clock.now() + timedelta(days=10)
+    values = {"title": "New Year", "starts_at": start, "ends_at": start + timedelta(days=2)}
+    return NonWorkingPeriod(**{**values, **changes})
+
+
+def test_a_calendar_edit_is_stamped_and_bumps_the_revision(moderator, django_capture_on_commit_callbacks):
+    revision = PlatformPolicy.get().calendar_revision
+    with django_capture_on_commit_callbacks() as callbacks:
+        period = non_working_period_save(actor=Actor.moderator(moderator), period=_period(), reason="holidays")
+    assert callbacks  # the deadlines' recompute is scheduled after commit
+    assert PlatformPolicy.get().calendar_revision == revision + 1
+    row = period.history.get()
+    assert (row.history_user, row.actor_kind, row.action, row.history_change_reason) == (
+        moderator, "moderator", "calendar_add", "holidays")
+    non_working_period_delete(actor=Actor.moderator(moderator), period=period)
+    assert NonWorkingPeriod.history.filter(history_type="-", action="calendar_delete").exists()
+
+
+@pytest.mark.parametrize("who", ["seller", "staff_outside_the_group"])
+def test_only_moderators_edit_the_calendar(owner, who):
+    user = owner if who == "seller" else make_user("staffer", is_staff=True)
+    actor = Actor.seller(user) if who == "seller" else Actor.moderator(user)
+    with pytest.raises(NotAllowed):
+        non_working_period_save(actor=actor, period=_period())
+    with pytest.raises(NotAllowed):
+        working_day_override_save(actor=actor, override=WorkingDayOverride(date=clock.today()))
+    assert not NonWorkingPeriod.objects.exists() and not WorkingDayOverride.objects.exists()
+
+
+def test_moderator_edits_the_policy_in_admin_through_the_service(moderator_client, moderator):
+    row = ProcessingPolicy.objects.get(status="new")
+    url = reverse("admin:marketplace_processingpolicy_change", args=[row.pk])
+    assert moderator_client.get(url).status_code == 200
+    data = {"excellent_minutes": 60, "deadline": "working_minutes", "acceptable_minutes": 240,
+            "warn_before_minutes": 30, "on_expiry": "processing_time_expired"}
+    revision = PlatformPolicy.get().calendar_revision
+    assert moderator_client.post(url, data).status_code == 302
+    row.refresh_from_db()
+    assert row.acceptable_minutes == 240 and PlatformPolicy.get().calendar_revision == revision + 1
+    latest = row.history.latest("history_date")
+    assert (latest.history_user, latest.actor_kind, latest.action) == (moderator, "moderator", "policy_edit")
+
+
+def test_the_admin_form_refuses_a_nonsense_policy_with_the_message(moderator_client):
+    row = ProcessingPolicy.objects.get(status="new")
+    url = reverse("admin:marketplace_processingpolicy_change", args=[row.pk])
+    data = {"excellent_minutes": 60, "deadline": "working_minutes", "acceptable_minutes": 180,
+            "warn_before_minutes": 30, "on_expiry": "remind_pickup"}
+    response = moderator_client.post(url, data)
+    assert response.status_code == 200 and "does not apply" in response.content.decode()
+    row.refresh_from_db()
+    assert row.on_expiry == "processing_time_expired"
+
+
+def test_moderator_edits_the_platform_policy_in_admin(moderator_client, moderator):
+    url = reverse("admin:marketplace_platformpolicy_change", args=[1])
+    PlatformPolicy.get()
+    data = {"fee_percent": "5.00", "expiry_restrict_count": 4, "expiry_restrict_days": 30, "ship_by_max_days": 90}
+    assert moderator_client.post(url, data).status_code == 302
+    assert PlatformPolicy.get().expiry_restrict_count == 4
+    assert PlatformPolicy.history.latest("history_date").history_user == moderator
+
+
+def test_moderators_get_messages_in_their_own_language(moderator):
+    other = make_user("moderator2", email="mod2@example.com", is_staff=True)
+    other.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    UserSettings.objects.create(user=moderator, language="en")
+    assert {(r.address, r.language) for r in moderators()} == {("mod@example.com", "en"), ("mod2@example.com", "uk")}
+
+
+def test_a_moderator_sets_their_language_in_admin_and_admin_speaks_it(moderator_client, moderator):
+    response = moderator_client.post(reverse("admin:marketplace_usersettings_add"), {"language": "en"})
+    assert response.status_code == 302
+    assert UserSettings.objects.get(user=moderator).language == "en"
+    moderator_client.force_login(moderator)  # the next sign-in
+    assert moderator_client.get(reverse("admin:index")).headers["Content-Language"] == "en"

@@ -1,0 +1,84 @@
+"""`make run` runs on SQLite, the rest of the suite on PostgreSQL: this runs the SQLite branches
+of the code (marketplace/paginators.py counts exactly, notifications/services.py inserts instead
+of COPY, orders/seed/bulk.py writes through the ORM) in a separate process on a temporary SQLite
+file, as `make run` does: migrate, seed the demo and 300 bulk orders, open the admin's order
+list, deliver the outbox. The process's clock is pinned like the suite's (tests/conftest.py).
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SCRIPT = r"""
+import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import time_machine
+
+# The suite's moment (tests/conftest.py): Tuesday 2026-11-24 10:00 Kyiv, ticking.
+with time_machine.travel(datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Kyiv")), tick=True):
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core import mail
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # e-mail to the locmem backend, response.context recorded
+    assert connection.vendor == "sqlite", connection.vendor
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", orders=300, seed=1, verbosity=0)
+
+    from django.contrib.auth import get_user_model
+
+    from notifications import delivery
+    from notifications.models import OutboxMessage
+    from orders.models import Order
+
+    total = Order.objects.count()
+    assert total >= 300, total
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="admin"))
+    response = client.get("/admin/orders/order/")
+    assert response.status_code == 200, response.status_code
+    paginator = response.context["cl"].paginator
+    assert (paginator.count, paginator.label, paginator.is_estimate) == (total, str(total), False), (
+        paginator.count, paginator.label, total)
+    assert client.get(f"/admin/orders/order/?p=2").status_code == 200
+
+    pending = OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, channel="email").count()
+    assert pending > 0, "the demo wrote no e-mail"
+    while delivery.drain(batch_size=500).sent:
+        pass
+    left = OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, channel="email").count()
+    assert left == 0 and len(mail.outbox) >= pending, (left, len(mail.outbox), pending)
+    print(f"orders={total} label={paginator.label} e-mails={len(mail.outbox)}")
+"""
+
+
+@pytest.mark.slow
+def test_make_run_paths_work_on_sqlite(tmp_path):
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_", "TEST_DATABASE"))}
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "marketplace.settings",
+        "DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "VAR_DIR": str(tmp_path / "var"),
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "TELEGRAM_BOT_TOKEN": "",
+        "ANYMAIL_ESP": "",
+    })
+    result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    assert "orders=" in result.stdout
