@@ -65,8 +65,9 @@ def make_store(name: str, orders: int, start: int, open_per_mille: int):
     from sellers.models import Offer, Store, StoreMember
     from tests.sellers.bulk import insert_orders
 
-    user = get_user_model().objects.create_user(username=f"owner-{name}", email=f"{name}@example.com",
-                                                first_name="Olena")
+    user = get_user_model().objects.create_user(
+        username=f"owner-{name}", email=f"{name}@example.com", first_name="Olena"
+    )
     store = Store.objects.create(name=f"Store {name}", slug=f"store-{name}")
     StoreMember.objects.create(store=store, user=user, role=StoreMember.Role.OWNER)
     Offer.objects.bulk_create(
@@ -84,13 +85,25 @@ def an_order_with_history(store, user):
     from sellers.models import Offer
 
     offers = list(Offer.objects.filter(store=store)[:3])
-    order = order_place(store=store, buyer_name="Iryna Buyer", buyer_phone="+380501234567",
-                        buyer_email="buyer@example.com", lines=[Line(o.pk, 1 + i) for i, o in enumerate(offers)],
-                        delivery_method="nova_poshta", delivery_branch="Branch 12")
+    order = order_place(
+        store=store,
+        buyer_name="Iryna Buyer",
+        buyer_phone="+380501234567",
+        buyer_email="buyer@example.com",
+        lines=[Line(o.pk, 1 + i) for i, o in enumerate(offers)],
+        delivery_method="nova_poshta",
+        delivery_branch="Branch 12",
+    )
     actor = Actor.seller(user)
     order = order_open(actor=actor, order=order)
-    order = order_update_delivery(actor=actor, order=order, method="nova_poshta", branch="Branch 12",
-                                  cost=Decimal("70"), ship_by=date.today() + timedelta(days=2))
+    order = order_update_delivery(
+        actor=actor,
+        order=order,
+        method="nova_poshta",
+        branch="Branch 12",
+        cost=Decimal("70"),
+        ship_by=date.today() + timedelta(days=2),
+    )
     for text in ("Called, agreed the branch", "Buyer asks for a gift wrap"):
         order_comment_add(actor=actor, order=order, text=text)
     return order
@@ -146,15 +159,19 @@ def main() -> None:
         clients[key].force_login(user)
     orders = reverse("cabinet:order_list")
     small_c, big_c = clients["1k"], clients["100k"]
-    result = medians({
-        "list_p50_ms_1k": (small_c, orders, {}),
-        "list_p50_ms_100k": (big_c, orders, {}),
-        "order_p50_ms_100k": (big_c, reverse("cabinet:order_detail", args=[order.pk]), {}),
-        "list_all_tab_p50_ms_100k": (big_c, orders, {"tab": "all", "page": 3}),
-        "list_cancelled_tab_p50_ms_100k": (big_c, orders, {"tab": "cancelled"}),
-        "list_overdue_p50_ms_100k": (big_c, orders, {"overdue": "on"}),
-        "list_search_phone_p50_ms_100k": (big_c, orders, {"tab": "all", "q": "+380500012345"}),
-    }, args.warmup, args.requests)
+    result = medians(
+        {
+            "list_p50_ms_1k": (small_c, orders, {}),
+            "list_p50_ms_100k": (big_c, orders, {}),
+            "order_p50_ms_100k": (big_c, reverse("cabinet:order_detail", args=[order.pk]), {}),
+            "list_all_tab_p50_ms_100k": (big_c, orders, {"tab": "all", "page": 3}),
+            "list_cancelled_tab_p50_ms_100k": (big_c, orders, {"tab": "cancelled"}),
+            "list_overdue_p50_ms_100k": (big_c, orders, {"overdue": "on"}),
+            "list_search_phone_p50_ms_100k": (big_c, orders, {"tab": "all", "q": "+380500012345"}),
+        },
+        args.warmup,
+        args.requests,
+    )
     result["indexes"] = not args.no_indexes
     result["open_per_mille"] = args.open_per_mille
     print(json.dumps(result))

@@ -47,10 +47,21 @@ class FakeESP:
                 body = json.loads(await reader.readexactly(length))
                 outbox_id = next(h["Value"] for h in body["Headers"] if h["Name"] == "X-Outbox-Id")
                 self.accepted[int(outbox_id)] += 1
-                answer = json.dumps({"To": body["To"], "SubmittedAt": "2026-01-01T00:00:00Z",
-                                     "MessageID": f"bench-{outbox_id}", "ErrorCode": 0, "Message": "OK"}).encode()
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                             + str(len(answer)).encode() + b"\r\n\r\n" + answer)
+                answer = json.dumps(
+                    {
+                        "To": body["To"],
+                        "SubmittedAt": "2026-01-01T00:00:00Z",
+                        "MessageID": f"bench-{outbox_id}",
+                        "ErrorCode": 0,
+                        "Message": "OK",
+                    }
+                ).encode()
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                    + str(len(answer)).encode()
+                    + b"\r\n\r\n"
+                    + answer
+                )
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -65,11 +76,19 @@ def setup_environment(esp_url: str) -> None:
     from tests.servers import start_postgres
 
     url = start_postgres()
-    os.environ.update({
-        "DATABASE_URL": url, "DEBUG": "1", "VAR_DIR": tempfile.mkdtemp(prefix="mp-bench-var-"),
-        "CELERY_BROKER_URL": "memory://", "ANYMAIL_ESP": "postmark", "ANYMAIL_API_KEY": ESP_TOKEN,
-        "ANYMAIL_API_URL": esp_url, "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "marketplace.settings",
-    })
+    os.environ.update(
+        {
+            "DATABASE_URL": url,
+            "DEBUG": "1",
+            "VAR_DIR": tempfile.mkdtemp(prefix="mp-bench-var-"),
+            "CELERY_BROKER_URL": "memory://",
+            "ANYMAIL_ESP": "postmark",
+            "ANYMAIL_API_KEY": ESP_TOKEN,
+            "ANYMAIL_API_URL": esp_url,
+            "LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "marketplace.settings",
+        }
+    )
     import django
 
     django.setup()
@@ -87,23 +106,57 @@ def create_pending(count: int) -> None:
 
     from notifications.models import OutboxMessage
 
-    items = [{"title": "Чохол для телефона, силікон, чорний", "quantity": 2, "price": Decimal("250.00"),
-              "line_total": Decimal("500.00")},
-             {"title": "Зарядний пристрій USB-C 30 Вт", "quantity": 1, "price": Decimal("499.90"),
-              "line_total": Decimal("499.90")}]
+    items = [
+        {
+            "title": "Чохол для телефона, силікон, чорний",
+            "quantity": 2,
+            "price": Decimal("250.00"),
+            "line_total": Decimal("500.00"),
+        },
+        {
+            "title": "Зарядний пристрій USB-C 30 Вт",
+            "quantity": 1,
+            "price": Decimal("499.90"),
+            "line_total": Decimal("499.90"),
+        },
+    ]
     now = timezone.now()
     rows = []
     for i in range(count):
-        order = {"number": 100000 + i, "status": "new", "store_name": "Alpha Shop", "buyer_name": "Ірина Покупець",
-                 "items": items, "items_total": Decimal("999.90"), "delivery_cost": None, "total": Decimal("999.90"),
-                 "delivery_method": "nova_poshta", "delivery_branch": "Відділення 12", "delivery_address": "",
-                 "ship_by": None, "ttn": "", "courier_phone": "", "courier_visit_at": None, "payment_method": "cod",
-                 "cancel_reason": "", "url": f"http://127.0.0.1:8000/o/token{i:08d}/"}
-        rows.append(OutboxMessage(
-            event="order_placed", audience="buyer", channel="email", recipient=f"buyer{i}@example.com",
-            language="uk", template="order_placed_buyer",
-            context={"order": order, "related": None, "store_name": "Alpha Shop", "params": {}},
-            dedupe_key=f"bench-{i:08d}", created_at=now, next_attempt_at=now))
+        order = {
+            "number": 100000 + i,
+            "status": "new",
+            "store_name": "Alpha Shop",
+            "buyer_name": "Ірина Покупець",
+            "items": items,
+            "items_total": Decimal("999.90"),
+            "delivery_cost": None,
+            "total": Decimal("999.90"),
+            "delivery_method": "nova_poshta",
+            "delivery_branch": "Відділення 12",
+            "delivery_address": "",
+            "ship_by": None,
+            "ttn": "",
+            "courier_phone": "",
+            "courier_visit_at": None,
+            "payment_method": "cod",
+            "cancel_reason": "",
+            "url": f"http://127.0.0.1:8000/o/token{i:08d}/",
+        }
+        rows.append(
+            OutboxMessage(
+                event="order_placed",
+                audience="buyer",
+                channel="email",
+                recipient=f"buyer{i}@example.com",
+                language="uk",
+                template="order_placed_buyer",
+                context={"order": order, "related": None, "store_name": "Alpha Shop", "params": {}},
+                dedupe_key=f"bench-{i:08d}",
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
     OutboxMessage.objects.bulk_create(rows, batch_size=2000)
 
 
@@ -154,12 +207,24 @@ def main() -> None:
     duplicates = sum(n - 1 for n in esp.accepted.values() if n > 1)
     per_worker = [sent for sent, _, _ in outcomes]
     rate = sent_rows / elapsed
-    print(f"{args.workers} workers, batches of {args.batch}: {sent_rows} sent in {elapsed:.2f} s "
-          f"({rate:.0f} messages/s); per worker {per_worker}")
+    print(
+        f"{args.workers} workers, batches of {args.batch}: {sent_rows} sent in {elapsed:.2f} s "
+        f"({rate:.0f} messages/s); per worker {per_worker}"
+    )
     print(f"ESP accepted {sum(esp.accepted.values())} messages; lost {lost}; duplicates {duplicates}")
     esp.stop()
-    print(json.dumps({"messages_per_s": round(rate, 1), "lost": lost, "duplicates": duplicates,
-                      "messages": args.messages, "workers": args.workers, "seconds": round(elapsed, 2)}))
+    print(
+        json.dumps(
+            {
+                "messages_per_s": round(rate, 1),
+                "lost": lost,
+                "duplicates": duplicates,
+                "messages": args.messages,
+                "workers": args.workers,
+                "seconds": round(elapsed, 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

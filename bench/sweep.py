@@ -53,7 +53,9 @@ def give_open_orders_future_deadlines() -> int:
             "UPDATE orders_order SET status_changed_at = now(), "
             "acceptable_deadline = now() + interval '1 hour' + random() * interval '5 days', "
             "next_check_at = now() + interval '1 hour' + random() * interval '5 days', reminders_sent = 0 "
-            "WHERE status = ANY(%s)", [list(OPEN_STATUSES)])
+            "WHERE status = ANY(%s)",
+            [list(OPEN_STATUSES)],
+        )
         count = cur.rowcount
         cur.execute("ANALYZE orders_order")
     return count
@@ -84,7 +86,9 @@ def make_due(n: int) -> list[int]:
             "excellent_deadline = now() - interval '2 hours', acceptable_deadline = now() - interval '1 hour', "
             "next_check_at = now() - interval '1 hour', reminders_sent = 3, "
             "cancel_reason = '', cancelled_by = '' "
-            "WHERE id IN (SELECT id FROM orders_order ORDER BY id DESC LIMIT %s) RETURNING id", [n])
+            "WHERE id IN (SELECT id FROM orders_order ORDER BY id DESC LIMIT %s) RETURNING id",
+            [n],
+        )
         ids = [row[0] for row in cur.fetchall()]
         cur.execute("ANALYZE orders_order")
     return ids
@@ -135,9 +139,12 @@ def main() -> None:
     assert expired == len(due) == after["fees"] - before["fees"] == after["history"] - before["history"], result
     assert not result.failed and not result.stalled, result
     figures["due_per_s"] = round(len(due) / elapsed)
-    print(f"{len(due):,} due orders expired in {elapsed:.2f} s: {figures['due_per_s']}/s; "
-          f"history +{after['history'] - before['history']}, fees +{after['fees'] - before['fees']}, "
-          f"outbox +{after['outbox'] - before['outbox']}", flush=True)
+    print(
+        f"{len(due):,} due orders expired in {elapsed:.2f} s: {figures['due_per_s']}/s; "
+        f"history +{after['history'] - before['history']}, fees +{after['fees'] - before['fees']}, "
+        f"outbox +{after['outbox'] - before['outbox']}",
+        flush=True,
+    )
     print(json.dumps(figures))
 
 

@@ -22,12 +22,13 @@ What it does
   holiday, exactly 20:00) forward to the next opening, as we do, so no pre-rolling is needed.
 * Known semantic difference, normalised: when the budget runs out exactly at closing, some
   pandas versions return 20:00 of that day while we return 09:00 of the next working day
-  (SPEC 4: nobody is late during non-working time). That pair, and only that pair, counts as
+  (docs/rules.md §4: nobody is late during non-working time). That pair, and only that pair, counts as
   a match ("closing-time pairs"; the next working day is computed with pandas'
   CustomBusinessDay, not with our code). pandas 3.1.1 already returns 09:00, so it reports 0.
 The last line printed is one JSON object:
   {"ours_us_per_add", "pandas_us_per_add", "speedup", "mismatches", ...}
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -64,10 +65,14 @@ def make_cases(closed: set[date]):
     rng = random.Random(SEED)
     t0 = datetime(2025, 1, 1, tzinfo=KYIV).timestamp()
     t1 = datetime(2027, 1, 1, tzinfo=KYIV).timestamp()
-    edge_days = [date(2025, 3, 30), date(2025, 10, 26), date(2026, 3, 29), date(2026, 10, 25),
-                 *sorted(d for d in closed if d.year < 2027)]
-    edge_times = [time(9), time(20), time(19), time(8, 59, 59), time(19, 59, 59), time(0),
-                  time(3, 30), time(12, 30)]
+    edge_days = [
+        date(2025, 3, 30),
+        date(2025, 10, 26),
+        date(2026, 3, 29),
+        date(2026, 10, 25),
+        *sorted(d for d in closed if d.year < 2027),
+    ]
+    edge_times = [time(9), time(20), time(19), time(8, 59, 59), time(19, 59, 59), time(0), time(3, 30), time(12, 30)]
     starts, hours = [], []
     for _ in range(N):
         r = rng.random()
@@ -91,9 +96,11 @@ def make_cases(closed: set[date]):
 
 def main() -> None:
     closed, n_official = non_working_dates()
-    print(f"holidays {holidays.__version__}: {n_official} public days off from "
-          f"holidays.Ukraine(years={list(YEARS)}); platform closure days added -> "
-          f"{len(closed)} non-working dates: {', '.join(map(str, sorted(closed)))}")
+    print(
+        f"holidays {holidays.__version__}: {n_official} public days off from "
+        f"holidays.Ukraine(years={list(YEARS)}); platform closure days added -> "
+        f"{len(closed)} non-working dates: {', '.join(map(str, sorted(closed)))}"
+    )
     starts, hours = make_cases(closed)
     durations = [timedelta(hours=h) for h in hours]
     cal = WorkCalendar(non_working_dates=frozenset(closed))
@@ -103,58 +110,72 @@ def main() -> None:
     best = float("inf")
     for _ in range(5):
         t = _time.perf_counter()
-        ours = [add(s, d) for s, d in zip(starts, durations)]
+        ours = [add(s, d) for s, d in zip(starts, durations, strict=True)]
         best = min(best, _time.perf_counter() - t)
     ours_us = best / N * 1e6
     print(f"ours:   {N} adds, best of 5: {best:.3f} s = {ours_us:.2f} us/add")
 
     # ---- pandas
     hol = sorted(closed)
-    offsets = [pd.offsets.CustomBusinessHour(n=h, start="09:00", end="20:00", holidays=hol)
-               for h in range(201)]
+    offsets = [pd.offsets.CustomBusinessHour(n=h, start="09:00", end="20:00", holidays=hol) for h in range(201)]
     next_bday = pd.offsets.CustomBusinessDay(holidays=hol)
     naive = [pd.Timestamp(s.replace(tzinfo=None)) for s in starts]  # Kyiv wall time
     probe = min(N, 1000)
     t = _time.perf_counter()
-    for ts, h in zip(naive[:probe], hours[:probe]):
+    for ts, h in zip(naive[:probe], hours[:probe], strict=True):
         ts + offsets[h]
     est = (_time.perf_counter() - t) / probe * N
     timed_n = N if est <= PANDAS_BUDGET_S else 10_000
     t = _time.perf_counter()
-    theirs = [ts + offsets[h] for ts, h in zip(naive[:timed_n], hours[:timed_n])]
+    theirs = [ts + offsets[h] for ts, h in zip(naive[:timed_n], hours[:timed_n], strict=True)]
     pandas_s = _time.perf_counter() - t
-    theirs += [ts + offsets[h] for ts, h in zip(naive[timed_n:], hours[timed_n:])]
+    theirs += [ts + offsets[h] for ts, h in zip(naive[timed_n:], hours[timed_n:], strict=True)]
     pandas_us = pandas_s / timed_n * 1e6
-    print(f"pandas {pd.__version__}: {timed_n} adds{' (subsample)' if timed_n < N else ''}: "
-          f"{pandas_s:.3f} s = {pandas_us:.2f} us/add")
+    print(
+        f"pandas {pd.__version__}: {timed_n} adds{' (subsample)' if timed_n < N else ''}: "
+        f"{pandas_s:.3f} s = {pandas_us:.2f} us/add"
+    )
 
     # ---- compare every case
     mismatches, closing_pairs, shown = 0, 0, 0
-    at_closing = sum(1 for h, o in zip(hours, ours) if h and o.time() == time(9))
-    for s, h, o, p in zip(starts, hours, ours, theirs):
+    at_closing = sum(1 for h, o in zip(hours, ours, strict=True) if h and o.time() == time(9))
+    for s, h, o, p in zip(starts, hours, ours, theirs, strict=True):
         o_naive = pd.Timestamp(o.replace(tzinfo=None))
         if o_naive == p:
             continue
         if p.time() == time(20) and o_naive == next_bday.rollforward(
-                p.normalize() + pd.Timedelta(days=1)) + pd.Timedelta(hours=9):
+            p.normalize() + pd.Timedelta(days=1)
+        ) + pd.Timedelta(hours=9):
             closing_pairs += 1  # pandas 20:00 == our next-working-day 09:00
             continue
         mismatches += 1
         if shown < 10:
             shown += 1
             print(f"MISMATCH start={s.isoformat()} +{h}h ours={o.isoformat()} pandas={p}")
-    print(f"compared {N}: {N - mismatches - closing_pairs} identical, {closing_pairs} "
-          f"closing-time pairs (pandas 20:00 == ours next 09:00), {mismatches} mismatches; "
-          f"{at_closing} cases had the budget run out exactly at 20:00")
+    print(
+        f"compared {N}: {N - mismatches - closing_pairs} identical, {closing_pairs} "
+        f"closing-time pairs (pandas 20:00 == ours next 09:00), {mismatches} mismatches; "
+        f"{at_closing} cases had the budget run out exactly at 20:00"
+    )
     speedup = pandas_us / ours_us
     ok = ours_us <= 3 and speedup >= 25 and mismatches == 0
-    print(f"speedup {speedup:.1f}x; targets (<= 3 us, >= 25x, 0 mismatches): "
-          f"{'met' if ok else 'NOT met'}")
-    print(json.dumps({"ours_us_per_add": round(ours_us, 3), "pandas_us_per_add": round(pandas_us, 3),
-                      "speedup": round(speedup, 1), "mismatches": mismatches, "n": N,
-                      "pandas_timed_n": timed_n, "closing_time_pairs": closing_pairs,
-                      "python": sys.version.split()[0], "pandas": pd.__version__,
-                      "holidays": holidays.__version__}))
+    print(f"speedup {speedup:.1f}x; targets (<= 3 us, >= 25x, 0 mismatches): {'met' if ok else 'NOT met'}")
+    print(
+        json.dumps(
+            {
+                "ours_us_per_add": round(ours_us, 3),
+                "pandas_us_per_add": round(pandas_us, 3),
+                "speedup": round(speedup, 1),
+                "mismatches": mismatches,
+                "n": N,
+                "pandas_timed_n": timed_n,
+                "closing_time_pairs": closing_pairs,
+                "python": sys.version.split()[0],
+                "pandas": pd.__version__,
+                "holidays": holidays.__version__,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

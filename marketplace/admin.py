@@ -105,8 +105,9 @@ class UserSettingsAdmin(admin.ModelAdmin):
         return request.user.is_active and request.user.is_staff
 
     def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request) and (obj is None or obj.user_id == request.user.pk
-                                                         or request.user.is_superuser)
+        return self.has_module_permission(request) and (
+            obj is None or obj.user_id == request.user.pk or request.user.is_superuser
+        )
 
     def has_change_permission(self, request, obj=None):
         return self.has_view_permission(request, obj)

@@ -72,19 +72,32 @@ def _build(policy: PlatformPolicy) -> Platform:
         tz=KYIV,
     )
     rules = {
-        p.status: PolicyRule(p.status, p.excellent_minutes, p.deadline, p.acceptable_minutes, p.warn_before_minutes,
-                             p.on_expiry)
+        p.status: PolicyRule(
+            p.status, p.excellent_minutes, p.deadline, p.acceptable_minutes, p.warn_before_minutes, p.on_expiry
+        )
         for p in ProcessingPolicy.objects.all()
     }
-    return Platform(policy.calendar_revision, calendar, rules, policy.fee_percent, policy.expiry_restrict_count,
-                    policy.expiry_restrict_days, policy.ship_by_max_days)
+    return Platform(
+        policy.calendar_revision,
+        calendar,
+        rules,
+        policy.fee_percent,
+        policy.expiry_restrict_count,
+        policy.expiry_restrict_days,
+        policy.ship_by_max_days,
+    )
 
 
 def _policy_values(source) -> tuple:
     """What the cache must match: the revision (the calendar and the processing policy; every
     edit through marketplace.services bumps it) and each platform-wide value read from it."""
-    return (source.calendar_revision if isinstance(source, PlatformPolicy) else source.revision,
-            source.fee_percent, source.expiry_restrict_count, source.expiry_restrict_days, source.ship_by_max_days)
+    return (
+        source.calendar_revision if isinstance(source, PlatformPolicy) else source.revision,
+        source.fee_percent,
+        source.expiry_restrict_count,
+        source.expiry_restrict_days,
+        source.ship_by_max_days,
+    )
 
 
 def platform() -> Platform:
@@ -126,6 +139,7 @@ def announced_closures(now=None):
     """Non-working periods announced to sellers now (shown in the cabinet ahead of time)."""
     now = now or clock.now()
     return list(
-        NonWorkingPeriod.objects.filter(announce_from__lte=now, ends_at__gt=now).exclude(announcement="")
+        NonWorkingPeriod.objects.filter(announce_from__lte=now, ends_at__gt=now)
+        .exclude(announcement="")
         .order_by("starts_at")
     )

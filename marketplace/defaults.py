@@ -1,4 +1,4 @@
-"""The seed's processing-time table (SPEC §4) as the default policy.
+"""The seed's processing-time table (docs/rules.md §4) as the default policy.
 
 Used by the data migration and by anything that must restore the defaults after the tables
 were emptied (tests that flush the database)."""
@@ -18,8 +18,13 @@ def ensure_defaults(policy_model, platform_model) -> None:
     for status, excellent, deadline, acceptable, warn, on_expiry in DEFAULT_POLICIES:
         policy_model.objects.get_or_create(
             status=status,
-            defaults=dict(excellent_minutes=excellent, deadline=deadline, acceptable_minutes=acceptable,
-                          warn_before_minutes=warn, on_expiry=on_expiry),
+            defaults=dict(
+                excellent_minutes=excellent,
+                deadline=deadline,
+                acceptable_minutes=acceptable,
+                warn_before_minutes=warn,
+                on_expiry=on_expiry,
+            ),
         )
     platform_model.objects.get_or_create(pk=1)
 
@@ -48,8 +53,9 @@ def grant_moderators(apps, schema_editor, app_labels=MODERATOR_VIEW_APPS) -> Non
     # Permissions are made after all migrations (post_migrate); make those of the models that
     # exist at this point of the migration now, from the migration's own state.
     for label in ("contenttypes", "auth", *app_labels):
-        create_permissions(installed.get_app_config(label), apps=apps, verbosity=0,
-                           using=schema_editor.connection.alias)
+        create_permissions(
+            installed.get_app_config(label), apps=apps, verbosity=0, using=schema_editor.connection.alias
+        )
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _created = Group.objects.get_or_create(name="moderators")
@@ -57,6 +63,7 @@ def grant_moderators(apps, schema_editor, app_labels=MODERATOR_VIEW_APPS) -> Non
     for label in app_labels:
         wanted += Permission.objects.filter(content_type__app_label=label, codename__startswith="view_")
         for model, actions in MODERATOR_CHANGE.get(label, {}).items():
-            wanted += Permission.objects.filter(content_type__app_label=label,
-                                                codename__in=[f"{action}_{model}" for action in actions])
+            wanted += Permission.objects.filter(
+                content_type__app_label=label, codename__in=[f"{action}_{model}" for action in actions]
+            )
     group.permissions.add(*wanted)

@@ -56,7 +56,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
         return default
     items = [item.strip() for item in value.split(",")]
     if any(not item for item in items):
-        raise ImproperlyConfigured(f"Environment variable {name}={value!r} has an empty item in its comma-separated list.")
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={value!r} has an empty item in its comma-separated list."
+        )
     return items
 
 

@@ -51,12 +51,17 @@ def record_saved(model, pks, *, date, actor: Actor, action: str, reason: str = "
         "action": Value(action, output_field=models.CharField()),
     }
     aliases = {f"_h_{name}": value for name, value in stamp_values.items()}
-    select = (model._base_manager.filter(pk__in=list(pks)).order_by()
-              .annotate(**aliases).values_list(*(model._meta.get_field(n).attname for n in tracked), *aliases))
+    select = (
+        model._base_manager.filter(pk__in=list(pks))
+        .order_by()
+        .annotate(**aliases)
+        .values_list(*(model._meta.get_field(n).attname for n in tracked), *aliases)
+    )
     sql, params = select.query.sql_with_params()
     columns = [historical._meta.get_field(n).column for n in (*tracked, *stamp_values)]
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {quote(historical._meta.db_table)} ({', '.join(map(quote, columns))}) {sql}",
-                       params)
+        cursor.execute(
+            f"INSERT INTO {quote(historical._meta.db_table)} ({', '.join(map(quote, columns))}) {sql}", params
+        )
         return cursor.rowcount

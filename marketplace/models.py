@@ -20,7 +20,8 @@ class NonWorkingPeriod(models.Model):
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     announcement = models.TextField(
-        _("announcement to sellers"), blank=True,
+        _("announcement to sellers"),
+        blank=True,
         help_text=_("Shown in the seller cabinet from the announcement date until the period ends."),
     )
     announce_from = models.DateTimeField(_("announce from"), null=True, blank=True)
@@ -58,7 +59,7 @@ class WorkingDayOverride(models.Model):
 
 
 class ProcessingPolicy(models.Model):
-    """Processing-time limits of one status (SPEC §4 table)."""
+    """Processing-time limits of one status (docs/rules.md §4 table)."""
 
     class Deadline(models.TextChoices):
         WORKING_MINUTES = "working_minutes", _("Working minutes after entering the status")
@@ -72,7 +73,9 @@ class ProcessingPolicy(models.Model):
 
     status = models.CharField(_("status"), max_length=20, unique=True)
     excellent_minutes = models.PositiveIntegerField(
-        _("excellent within (working minutes)"), null=True, blank=True,
+        _("excellent within (working minutes)"),
+        null=True,
+        blank=True,
         help_text=_("Passing it does not cancel: it lowers the rating and reminds the seller."),
     )
     deadline = models.CharField(_("acceptable deadline"), max_length=20, choices=Deadline.choices)
@@ -119,22 +122,34 @@ class ProcessingPolicy(models.Model):
         minutes_needed = self.deadline in (self.Deadline.WORKING_MINUTES, self.Deadline.CALENDAR_MINUTES)
         if minutes_needed and not self.acceptable_minutes:
             errors.setdefault("acceptable_minutes", []).append(
-                _("This kind of deadline needs the number of minutes (more than 0)."))
+                _("This kind of deadline needs the number of minutes (more than 0).")
+            )
         if self.deadline == self.Deadline.SHIP_BY_DAY_END and self.acceptable_minutes:
             errors.setdefault("acceptable_minutes", []).append(
-                _("The deadline is the end of the ship-by date's working day: leave the minutes empty."))
-        if (minutes_needed and self.acceptable_minutes and self.warn_before_minutes is not None
-                and self.warn_before_minutes >= self.acceptable_minutes):
+                _("The deadline is the end of the ship-by date's working day: leave the minutes empty.")
+            )
+        if (
+            minutes_needed
+            and self.acceptable_minutes
+            and self.warn_before_minutes is not None
+            and self.warn_before_minutes >= self.acceptable_minutes
+        ):
             errors.setdefault("warn_before_minutes", []).append(
-                _("The warning must come before the deadline: fewer minutes than the acceptable time."))
-        if (self.deadline == self.Deadline.WORKING_MINUTES and self.acceptable_minutes
-                and self.excellent_minutes is not None
-                and self.excellent_minutes > self.acceptable_minutes):
+                _("The warning must come before the deadline: fewer minutes than the acceptable time.")
+            )
+        if (
+            self.deadline == self.Deadline.WORKING_MINUTES
+            and self.acceptable_minutes
+            and self.excellent_minutes is not None
+            and self.excellent_minutes > self.acceptable_minutes
+        ):
             errors.setdefault("excellent_minutes", []).append(
-                _("The excellent time cannot be longer than the acceptable time."))
+                _("The excellent time cannot be longer than the acceptable time.")
+            )
         if self.warn_before_minutes == 0:
             errors.setdefault("warn_before_minutes", []).append(
-                _("Leave the warning empty for none, or give more than 0 minutes."))
+                _("Leave the warning empty for none, or give more than 0 minutes.")
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -143,16 +158,22 @@ class PlatformPolicy(models.Model):
     """Singleton (pk=1): platform-wide thresholds, fee, and revision counters that tell every
     process when to rebuild its cached calendar and policy."""
 
-    # xgettext:no-python-format
-    fee_percent = models.DecimalField(_("platform fee, % of the order total"), max_digits=5, decimal_places=2,
-                                      default=5)
+    fee_percent = models.DecimalField(
+        # xgettext:no-python-format
+        _("platform fee, % of the order total"),
+        max_digits=5,
+        decimal_places=2,
+        default=5,
+    )
     expiry_restrict_count = models.PositiveIntegerField(
-        _("expiries that hide a store's offers"), default=3,
+        _("expiries that hide a store's offers"),
+        default=3,
         help_text=_("A store with this many expired orders within the window gets its offers hidden."),
     )
     expiry_restrict_days = models.PositiveIntegerField(_("window for counting expiries (days)"), default=30)
     ship_by_max_days = models.PositiveSmallIntegerField(
-        _("ship-by date at most this many days ahead"), default=90,
+        _("ship-by date at most this many days ahead"),
+        default=90,
         validators=[MinValueValidator(1), MaxValueValidator(366)],
         help_text=_("A seller may set the agreed ship-by date from today up to this many days ahead."),
     )
@@ -177,10 +198,10 @@ class UserSettings(models.Model):
     of the messages sent to them personally (a member's own e-mail, a moderator's). One row per
     user (no row: the platform's language); a store's own contacts use `Store.language`."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="settings",
-                                verbose_name=_("user"))
-    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES,
-                                default=settings.LANGUAGE_CODE)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="settings", verbose_name=_("user")
+    )
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
 
     class Meta:
         verbose_name = _("user settings")

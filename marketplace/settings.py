@@ -137,7 +137,9 @@ if ANYMAIL_ESP:
         )
     EMAIL_BACKEND = _ESP_BACKENDS[ANYMAIL_ESP]
     _prefix = ANYMAIL_ESP.upper()
-    ANYMAIL = {f"{_prefix}_API_KEY" if ANYMAIL_ESP != "postmark" else "POSTMARK_SERVER_TOKEN": env_str("ANYMAIL_API_KEY")}
+    ANYMAIL = {
+        f"{_prefix}_API_KEY" if ANYMAIL_ESP != "postmark" else "POSTMARK_SERVER_TOKEN": env_str("ANYMAIL_API_KEY")
+    }
     if env_str("ANYMAIL_API_URL", ""):
         ANYMAIL[f"{_prefix}_API_URL"] = env_url("ANYMAIL_API_URL", "", schemes={"http", "https"})
     if ANYMAIL_ESP == "mailgun" and env_str("ANYMAIL_SENDER_DOMAIN", ""):

@@ -1,4 +1,4 @@
-"""Working-time calendar (SPEC section 4): 09:00-20:00 Europe/Kyiv on working days.
+"""Working-time calendar (docs/rules.md §4): 09:00-20:00 Europe/Kyiv on working days.
 
 Pure stdlib, no Django. The calendar lazily precomputes, per local calendar year, the
 sorted working intervals as integer POSIX microseconds (already cut by closures) and keeps
@@ -14,17 +14,18 @@ one contiguous snapshot ``(lo, hi, starts, ends, prefix, base)`` covering whole 
 immutable tuple replaced atomically under a lock when a date outside it is asked, so the
 calendar is safe to share between threads.
 """
+
 from __future__ import annotations
 
 import threading
 from bisect import bisect_right
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 __all__ = ["WorkCalendar", "KYIV"]
 
 KYIV = ZoneInfo("Europe/Kyiv")
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _fromtimestamp = datetime.fromtimestamp
 _MIN_YEAR, _MAX_YEAR = 2, 9998  # keep a margin so local midnights stay representable
@@ -71,11 +72,29 @@ class WorkCalendar:
     Immutable after construction; the lazily built tables are thread-safe.
     """
 
-    __slots__ = ("non_working_dates", "working_dates", "closures", "day_start", "day_end",
-                 "tz", "_closure_us", "_years", "_state", "_span", "_lock")
+    __slots__ = (
+        "non_working_dates",
+        "working_dates",
+        "closures",
+        "day_start",
+        "day_end",
+        "tz",
+        "_closure_us",
+        "_years",
+        "_state",
+        "_span",
+        "_lock",
+    )
 
-    def __init__(self, non_working_dates=frozenset(), working_dates=frozenset(), closures=(),
-                 day_start: time = time(9), day_end: time = time(20), tz=KYIV):
+    def __init__(
+        self,
+        non_working_dates=frozenset(),
+        working_dates=frozenset(),
+        closures=(),
+        day_start: time = time(9),
+        day_end: time = time(20),
+        tz=KYIV,
+    ):
         if day_start.tzinfo is not None or day_end.tzinfo is not None:
             raise ValueError("day_start/day_end are local wall-clock times without tzinfo")
         if not day_start < day_end:

@@ -33,8 +33,18 @@ class ModeratorsOnly:
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ModeratorsOnly, admin.ModelAdmin):
-    list_display = ["id", "created_at", "event", "audience", "channel", "recipient", "status", "attempts",
-                    "next_attempt_at", "short_error"]
+    list_display = [
+        "id",
+        "created_at",
+        "event",
+        "audience",
+        "channel",
+        "recipient",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "short_error",
+    ]
     list_filter = ["status", "channel", "event", "audience"]
     search_fields = ["recipient", "provider_message_id", "=order__id", "store__name"]
     date_hierarchy = "created_at"
@@ -43,8 +53,11 @@ class OutboxMessageAdmin(ModeratorsOnly, admin.ModelAdmin):
     actions = ["retry_now"]
     # The stored context is shown masked: an invitation or reset link is the recipient's alone.
     exclude = ["context"]
-    readonly_fields = ["preview", "stored_context",
-                       *(f.name for f in OutboxMessage._meta.fields if f.name != "context")]
+    readonly_fields = [
+        "preview",
+        "stored_context",
+        *(f.name for f in OutboxMessage._meta.fields if f.name != "context"),
+    ]
 
     @admin.display(description=_("message as it goes out"))
     def preview(self, obj):
@@ -52,15 +65,18 @@ class OutboxMessageAdmin(ModeratorsOnly, admin.ModelAdmin):
         try:
             content = render_message(obj, redact=True)
         except Exception as exc:  # a broken template is exactly what a moderator looks here for
-            return format_html('<strong>{}</strong> {}', _("Cannot be rendered:"), f"{type(exc).__name__}: {exc}")
+            return format_html("<strong>{}</strong> {}", _("Cannot be rendered:"), f"{type(exc).__name__}: {exc}")
         head = content.get("subject", "")
-        return format_html('<pre style="white-space: pre-wrap; margin: 0;">{}{}</pre>',
-                           f"{head}\n\n" if head else "", content["text"])
+        return format_html(
+            '<pre style="white-space: pre-wrap; margin: 0;">{}{}</pre>', f"{head}\n\n" if head else "", content["text"]
+        )
 
     @admin.display(description=_("context"))
     def stored_context(self, obj):
-        return format_html('<pre style="white-space: pre-wrap; margin: 0;">{}</pre>',
-                           json.dumps(redacted(obj.context), ensure_ascii=False, indent=2, default=str))
+        return format_html(
+            '<pre style="white-space: pre-wrap; margin: 0;">{}</pre>',
+            json.dumps(redacted(obj.context), ensure_ascii=False, indent=2, default=str),
+        )
 
     @admin.display(description=_("last error"))
     def short_error(self, obj):

@@ -39,6 +39,7 @@ from django.db import transaction
 from django.db.models import Case, CharField, F, Value, When
 
 from marketplace import clock
+
 from .models import Channel, OutboxMessage
 from .rendering import render_message
 from .transports import Failure
@@ -90,7 +91,10 @@ def claim(*, limit: int, now: datetime | None = None) -> tuple[uuid.UUID, list[O
         if not ids:
             return token, []
         OutboxMessage.objects.filter(pk__in=ids, status__in=DUE, next_attempt_at__lte=now).update(
-            status=Status.SENDING, claim=token, claimed_at=now, attempts=F("attempts") + 1,
+            status=Status.SENDING,
+            claim=token,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
             next_attempt_at=now + lease(),
         )
     return token, list(OutboxMessage.objects.filter(claim=token, status=Status.SENDING).order_by("pk"))
@@ -102,14 +106,18 @@ def record_sent(sent: list[tuple[OutboxMessage, str]]) -> int:
     if not sent:
         return 0
     ids = [message.pk for message, _ in sent]
-    provider_ids = Case(*[When(pk=message.pk, then=Value(provider_id[:200])) for message, provider_id in sent],
-                        default=Value(""), output_field=CharField())
-    done = (OutboxMessage.objects.filter(pk__in=ids).exclude(status=Status.SENT)
-            .update(status=Status.SENT, sent_at=clock.now(), provider_message_id=provider_ids, claim=None,
-                    last_error=""))
+    provider_ids = Case(
+        *[When(pk=message.pk, then=Value(provider_id[:200])) for message, provider_id in sent],
+        default=Value(""),
+        output_field=CharField(),
+    )
+    done = (
+        OutboxMessage.objects.filter(pk__in=ids)
+        .exclude(status=Status.SENT)
+        .update(status=Status.SENT, sent_at=clock.now(), provider_message_id=provider_ids, claim=None, last_error="")
+    )
     if done != len(ids):
-        log.warning("%s of outbox messages %s were already recorded as sent: they went out twice",
-                    len(ids) - done, ids)
+        log.warning("%s of outbox messages %s were already recorded as sent: they went out twice", len(ids) - done, ids)
     return done
 
 
@@ -122,8 +130,14 @@ def record_failure(message: OutboxMessage, token: uuid.UUID, failure: Failure) -
     mine = OutboxMessage.objects.filter(pk=message.pk, claim=token, status=Status.SENDING)
     if failure.migrate_to is not None and message.channel == Channel.TELEGRAM:
         telegram_link.telegram_chat_migrated(old_chat_id=int(message.recipient), new_chat_id=failure.migrate_to)
-        mine.update(status=Status.PENDING, recipient=str(failure.migrate_to), next_attempt_at=now,
-                    attempts=F("attempts") - 1, claim=None, last_error=error)
+        mine.update(
+            status=Status.PENDING,
+            recipient=str(failure.migrate_to),
+            next_attempt_at=now,
+            attempts=F("attempts") - 1,
+            claim=None,
+            last_error=error,
+        )
         return Status.PENDING
     if failure.chat_gone and message.channel == Channel.TELEGRAM:
         telegram_link.telegram_chat_gone(chat_id=int(message.recipient), reason=str(failure))
@@ -140,7 +154,10 @@ def record_failure(message: OutboxMessage, token: uuid.UUID, failure: Failure) -
 def release(messages: list[OutboxMessage], token: uuid.UUID, *, at: datetime) -> int:
     """Give claimed rows back unsent, without spending their attempt."""
     return OutboxMessage.objects.filter(pk__in=[m.pk for m in messages], claim=token, status=Status.SENDING).update(
-        status=Status.PENDING, claim=None, next_attempt_at=at, attempts=F("attempts") - 1,
+        status=Status.PENDING,
+        claim=None,
+        next_attempt_at=at,
+        attempts=F("attempts") - 1,
     )
 
 
@@ -231,8 +248,9 @@ def deliver_batch(token: uuid.UUID, batch: list[OutboxMessage], sender: Sender) 
     return BatchDelivery(token, batch, sender).run()
 
 
-def drain(*, batch_size: int | None = None, time_budget: float | None = None,
-          max_messages: int | None = None) -> DrainResult:
+def drain(
+    *, batch_size: int | None = None, time_budget: float | None = None, max_messages: int | None = None
+) -> DrainResult:
     """Send what is due, batch after batch, until nothing is due or the time budget is spent."""
     batch_size = batch_size or settings.NOTIFICATIONS_BATCH_SIZE
     started = time.monotonic()

@@ -8,8 +8,8 @@ Seller-side audiences carry the preference group that members switch on and off.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from marketplace.actors import ActorKind
 from orders.choices import EXPIRY_REASONS
@@ -50,10 +50,21 @@ ROUTES: tuple[Route, ...] = (
     Route("order_ready_for_pickup", Audience.BUYER, "order_ready_for_pickup"),
     Route("order_received", Audience.BUYER, "order_received"),
     Route("order_cancelled", Audience.BUYER, "order_cancelled_buyer"),
-    Route("order_cancelled", Audience.STORE, "order_cancelled_store", EventGroup.CANCELLATIONS, BOTH,
-          when=not_cancelled_by_seller),
-    Route("order_cancelled", Audience.MEMBERS, "order_cancelled_store", EventGroup.CANCELLATIONS,
-          when=not_cancelled_by_seller),
+    Route(
+        "order_cancelled",
+        Audience.STORE,
+        "order_cancelled_store",
+        EventGroup.CANCELLATIONS,
+        BOTH,
+        when=not_cancelled_by_seller,
+    ),
+    Route(
+        "order_cancelled",
+        Audience.MEMBERS,
+        "order_cancelled_store",
+        EventGroup.CANCELLATIONS,
+        when=not_cancelled_by_seller,
+    ),
     Route("order_split", Audience.BUYER, "order_split"),
     Route("deadline_excellent_passed", Audience.STORE, "deadline_excellent_passed", EventGroup.REMINDERS, BOTH),
     Route("deadline_warning", Audience.STORE, "deadline_warning", EventGroup.REMINDERS, BOTH),

@@ -31,7 +31,7 @@ def _pattern(name: str, kwarg: str | None, kind: type) -> str | None:
 
 
 def _path(name: str, kwargs: dict, fallback: str) -> str:
-    (kwarg, value), = kwargs.items() if kwargs else ((None, None),)
+    ((kwarg, value),) = kwargs.items() if kwargs else ((None, None),)
     pattern = _pattern(name, kwarg, type(value) if kwarg else str)
     if pattern is None:
         return fallback
@@ -50,11 +50,15 @@ def public_order_url(order) -> str:
 
 
 def admin_order_url(order) -> str:
-    return absolute(_path("admin:orders_order_change", {"object_id": order.pk}, f"/admin/orders/order/{order.pk}/change/"))
+    return absolute(
+        _path("admin:orders_order_change", {"object_id": order.pk}, f"/admin/orders/order/{order.pk}/change/")
+    )
 
 
 def admin_store_url(store) -> str:
-    return absolute(_path("admin:sellers_store_change", {"object_id": store.pk}, f"/admin/sellers/store/{store.pk}/change/"))
+    return absolute(
+        _path("admin:sellers_store_change", {"object_id": store.pk}, f"/admin/sellers/store/{store.pk}/change/")
+    )
 
 
 def cabinet_url() -> str:

@@ -56,11 +56,19 @@ class OutboxMessage(models.Model):
     context = models.JSONField(_("context"), encoder=Encoder, decoder=Decoder)
     dedupe_key = models.CharField(_("dedupe key"), max_length=64, unique=True, editable=False)
     order = models.ForeignKey(
-        "orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications",
+        "orders.Order",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
         verbose_name=_("order"),
     )
     store = models.ForeignKey(
-        "sellers.Store", on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications",
+        "sellers.Store",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
         verbose_name=_("store"),
     )
 
@@ -81,17 +89,18 @@ class OutboxMessage(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             # The delivery claim asks only for rows that can be due, oldest deadline first.
-            models.Index(fields=["next_attempt_at"], name="outbox_due",
-                         condition=Q(status__in=["pending", "sending"])),
+            models.Index(fields=["next_attempt_at"], name="outbox_due", condition=Q(status__in=["pending", "sending"])),
             models.Index(fields=["-created_at"], name="outbox_failed", condition=Q(status="failed")),
             models.Index(fields=["status", "sent_at"], name="outbox_status_sent"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=["pending", "sending", "sent", "failed"]),
-                                   name="outbox_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "sending", "sent", "failed"]), name="outbox_status_valid"
+            ),
             models.CheckConstraint(condition=~Q(status="sent") | Q(sent_at__isnull=False), name="outbox_sent_has_time"),
-            models.CheckConstraint(condition=~Q(status="sending") | Q(claim__isnull=False),
-                                   name="outbox_sending_has_claim"),
+            models.CheckConstraint(
+                condition=~Q(status="sending") | Q(claim__isnull=False), name="outbox_sending_has_claim"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -103,7 +112,9 @@ class NotificationPreference(models.Model):
     (see notifications/preferences.py)."""
 
     member = models.ForeignKey(
-        "sellers.StoreMember", on_delete=models.CASCADE, related_name="notification_preferences",
+        "sellers.StoreMember",
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
         verbose_name=_("store member"),
     )
     group = models.CharField(_("events"), max_length=20, choices=EventGroup.choices)
@@ -128,7 +139,11 @@ class TelegramLinkToken(models.Model):
         "sellers.Store", on_delete=models.CASCADE, related_name="telegram_link_tokens", verbose_name=_("store")
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("created by"),
     )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
@@ -141,8 +156,9 @@ class TelegramLinkToken(models.Model):
         verbose_name = _("Telegram link")
         verbose_name_plural = _("Telegram links")
         constraints = [
-            models.CheckConstraint(condition=Q(used_at__isnull=True) | Q(chat_id__isnull=False),
-                                   name="telegram_link_used_has_chat"),
+            models.CheckConstraint(
+                condition=Q(used_at__isnull=True) | Q(chat_id__isnull=False), name="telegram_link_used_has_chat"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -39,8 +39,9 @@ def effective(choices: dict[tuple[str, str], bool], group: str, channel: str) ->
 def choices_by_member(member_ids) -> dict[int, dict[tuple[str, str], bool]]:
     """Stored choices of several members in one query: {member_id: {(group, channel): enabled}}."""
     found: dict[int, dict[tuple[str, str], bool]] = {member_id: {} for member_id in member_ids}
-    rows = NotificationPreference.objects.filter(member_id__in=found).values_list("member_id", "group", "channel",
-                                                                                  "enabled")
+    rows = NotificationPreference.objects.filter(member_id__in=found).values_list(
+        "member_id", "group", "channel", "enabled"
+    )
     for member_id, group, channel, enabled in rows:
         found[member_id][(group, channel)] = enabled
     return found

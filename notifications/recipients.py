@@ -71,31 +71,48 @@ class StoreAudience:
             elif owner is not None and owner.user.is_active and owner.user.email:
                 # The store's contact: the store's language, even when it is the owner's address.
                 found.append(Recipient(Audience.STORE, Channel.EMAIL, owner.user.email, store.language, "seller"))
-        if (Channel.TELEGRAM in channels and store.telegram_chat_id and telegram_enabled()
-                and self.wants(owner, group, Channel.TELEGRAM)):
-            found.append(Recipient(Audience.STORE, Channel.TELEGRAM, str(store.telegram_chat_id), store.language,
-                                   "seller"))
+        if (
+            Channel.TELEGRAM in channels
+            and store.telegram_chat_id
+            and telegram_enabled()
+            and self.wants(owner, group, Channel.TELEGRAM)
+        ):
+            found.append(
+                Recipient(Audience.STORE, Channel.TELEGRAM, str(store.telegram_chat_id), store.language, "seller")
+            )
         return found
 
     def personal(self, group: str, *, owner_only: bool = False) -> list[Recipient]:
         members = [self.owner] if owner_only else self.members
         return [
-            Recipient(Audience.OWNER if owner_only else Audience.MEMBERS, Channel.EMAIL, m.user.email,
-                      user_language(m.user), "seller")
+            Recipient(
+                Audience.OWNER if owner_only else Audience.MEMBERS,
+                Channel.EMAIL,
+                m.user.email,
+                user_language(m.user),
+                "seller",
+            )
             for m in members
             if m is not None and m.user.is_active and m.user.email and self.wants(m, group, Channel.EMAIL)
         ]
 
 
 def moderators() -> list[Recipient]:
-    rows = (get_user_model().objects.filter(is_active=True, is_staff=True, groups__name=MODERATORS_GROUP)
-            .exclude(email="").order_by("pk").values_list("email", "settings__language").distinct())
+    rows = (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True, groups__name=MODERATORS_GROUP)
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("email", "settings__language")
+        .distinct()
+    )
     seen, found = set(), []
     for email, language in rows:
         if email.lower() not in seen:
             seen.add(email.lower())
-            found.append(Recipient(Audience.MODERATORS, Channel.EMAIL, email, language or settings.LANGUAGE_CODE,
-                                   "moderator"))
+            found.append(
+                Recipient(Audience.MODERATORS, Channel.EMAIL, email, language or settings.LANGUAGE_CODE, "moderator")
+            )
     return found
 
 

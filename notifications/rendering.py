@@ -65,15 +65,17 @@ def seller_view(order) -> dict | None:
     if order is None:
         return None
     view = buyer_view(order)
-    view.update({
-        "buyer_phone": order.buyer_phone,
-        "buyer_email": order.buyer_email,
-        "cancelled_by": order.cancelled_by,
-        "cancel_comment": order.cancel_comment,
-        "deadline": order.acceptable_deadline,
-        "url": links.cabinet_order_url(order),
-        "admin_url": links.admin_order_url(order),
-    })
+    view.update(
+        {
+            "buyer_phone": order.buyer_phone,
+            "buyer_email": order.buyer_email,
+            "cancelled_by": order.cancelled_by,
+            "cancel_comment": order.cancel_comment,
+            "deadline": order.acceptable_deadline,
+            "url": links.cabinet_order_url(order),
+            "admin_url": links.admin_order_url(order),
+        }
+    )
     return view
 
 
@@ -99,8 +101,12 @@ def context(*, for_buyer: bool, order=None, store=None, related=None, params=Non
 
 
 # The choices a view holds as values, labelled in the recipient's language when rendered.
-_LABELLED = {"status": Status, "delivery_method": DeliveryMethod, "payment_method": PaymentMethod,
-             "cancel_reason": CancelReason}
+_LABELLED = {
+    "status": Status,
+    "delivery_method": DeliveryMethod,
+    "payment_method": PaymentMethod,
+    "cancel_reason": CancelReason,
+}
 
 
 def _labelled(view: dict | None) -> dict | None:
@@ -176,5 +182,6 @@ def redacted(facts: dict) -> dict:
 def render_message(message, *, redact: bool = False) -> dict:
     """An outbox row, rendered as it goes out (with `redact`, its credentials masked)."""
     facts = redacted(message.context) if redact else message.context
-    return render(message.template, language=message.language, audience=message.audience,
-                  channel=message.channel, facts=facts)
+    return render(
+        message.template, language=message.language, audience=message.audience, channel=message.channel, facts=facts
+    )

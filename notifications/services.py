@@ -15,6 +15,7 @@ from collections import defaultdict
 from django.db import transaction
 
 from marketplace import clock
+
 from . import events, links, recipients, rendering, snapshot
 from .models import Audience, OutboxMessage
 
@@ -37,8 +38,10 @@ def _occurrence(event: str, *, order, store, related, params: dict, explicit) ->
     elif order is None and related is None:
         # Nothing tells this occurrence from the next one of the same event (a store's offers hidden,
         # lifted and hidden again the same day): the caller must say which occurrence it is.
-        raise ValueError(f"notify({event!r}) without an order or `related` needs `occurrence=` (what tells this "
-                         "occurrence from the next one, e.g. its time or the id of the row it is about).")
+        raise ValueError(
+            f"notify({event!r}) without an order or `related` needs `occurrence=` (what tells this "
+            "occurrence from the next one, e.g. its time or the id of the row it is about)."
+        )
     parts += [f"{name}={params[name]!r}" for name in sorted(params) if name not in _NOT_IN_KEY]
     return "|".join(parts)
 
@@ -88,20 +91,44 @@ def _rows(event: str, *, order, store, related, occurrence, params: dict, shared
                 continue
             for_buyer = recipient.audience == Audience.BUYER
             if for_buyer not in facts:
-                facts[for_buyer] = rendering.context(for_buyer=for_buyer, order=order, store=store,
-                                                     related=related, params=params)
+                facts[for_buyer] = rendering.context(
+                    for_buyer=for_buyer, order=order, store=store, related=related, params=params
+                )
             rows[key] = OutboxMessage(
-                event=event, audience=str(recipient.audience), channel=str(recipient.channel),
-                recipient=recipient.address, language=recipient.language, template=route.template,
-                context=facts[for_buyer], dedupe_key=key, order=order, store=store, created_at=now,
+                event=event,
+                audience=str(recipient.audience),
+                channel=str(recipient.channel),
+                recipient=recipient.address,
+                language=recipient.language,
+                template=route.template,
+                context=facts[for_buyer],
+                dedupe_key=key,
+                order=order,
+                store=store,
+                created_at=now,
                 next_attempt_at=now,
             )
     return rows
 
 
-_COPY_COLUMNS = ("event", "audience", "channel", "recipient", "language", "template", "context", "dedupe_key",
-                 "order_id", "store_id", "status", "attempts", "next_attempt_at", "last_error", "provider_message_id",
-                 "created_at")
+_COPY_COLUMNS = (
+    "event",
+    "audience",
+    "channel",
+    "recipient",
+    "language",
+    "template",
+    "context",
+    "dedupe_key",
+    "order_id",
+    "store_id",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "provider_message_id",
+    "created_at",
+)
 _COPY_FROM = 200  # rows: below this an INSERT is as quick
 # Orders named in one expiry list; the rest are counted and linked. Telegram takes 4,096
 # characters, and nobody reads a list of 500 order numbers in an e-mail.
@@ -109,17 +136,26 @@ EXPIRED_LIST_LIMIT = 20
 
 
 def _expired_summary(order) -> dict:
-    return {"number": order.pk, "store": order.store.name, "cancel_reason": order.cancel_reason,
-            "url": links.cabinet_order_url(order), "admin_url": links.admin_order_url(order)}
+    return {
+        "number": order.pk,
+        "store": order.store.name,
+        "cancel_reason": order.cancel_reason,
+        "url": links.cabinet_order_url(order),
+        "admin_url": links.admin_order_url(order),
+    }
 
 
 def _expired_list(orders: list, list_url: str) -> dict:
-    return {"orders": [_expired_summary(o) for o in orders[:EXPIRED_LIST_LIMIT]], "count": len(orders),
-            "more": max(0, len(orders) - EXPIRED_LIST_LIMIT), "list_url": list_url}
+    return {
+        "orders": [_expired_summary(o) for o in orders[:EXPIRED_LIST_LIMIT]],
+        "count": len(orders),
+        "more": max(0, len(orders) - EXPIRED_LIST_LIMIT),
+        "list_url": list_url,
+    }
 
 
 def notify_expired(orders) -> int:
-    """Expiry cancellations (SPEC §4): each buyer gets a message about their order (with the
+    """Expiry cancellations (docs/rules.md §4): each buyer gets a message about their order (with the
     offer to buy the same goods elsewhere); each store gets one message listing its expired
     orders and the moderators one listing them all, however many a sweep batch expired (the
     first EXPIRED_LIST_LIMIT by number, the rest counted with a link to the full list)."""
@@ -131,10 +167,15 @@ def notify_expired(orders) -> int:
     for order in orders:
         by_store[order.store_id].append(order)
     for group in by_store.values():
-        written += notify("orders_expired", store=group[0].store, occurrence=_ids(group),
-                          **_expired_list(group, links.cabinet_expired_url()))
-    written += notify("orders_expired_platform", occurrence=_ids(orders),
-                      **_expired_list(orders, links.admin_expired_url()))
+        written += notify(
+            "orders_expired",
+            store=group[0].store,
+            occurrence=_ids(group),
+            **_expired_list(group, links.cabinet_expired_url()),
+        )
+    written += notify(
+        "orders_expired_platform", occurrence=_ids(orders), **_expired_list(orders, links.admin_expired_url())
+    )
     return written
 
 
@@ -154,9 +195,26 @@ def _copy(new: list[OutboxMessage]) -> None:
                 text = encoded.get(id(m.context))
                 if text is None:
                     text = encoded[id(m.context)] = snapshot.dumps(m.context)
-                copy.write_row((m.event, m.audience, m.channel, m.recipient, m.language, m.template, text,
-                                m.dedupe_key, m.order_id, m.store_id, m.status, 0, m.next_attempt_at, "", "",
-                                m.created_at))
+                copy.write_row(
+                    (
+                        m.event,
+                        m.audience,
+                        m.channel,
+                        m.recipient,
+                        m.language,
+                        m.template,
+                        text,
+                        m.dedupe_key,
+                        m.order_id,
+                        m.store_id,
+                        m.status,
+                        0,
+                        m.next_attempt_at,
+                        "",
+                        "",
+                        m.created_at,
+                    )
+                )
 
 
 def _write(rows: dict[str, OutboxMessage], *, copy: bool = False) -> int:
@@ -179,8 +237,9 @@ def notify(event: str, *, order=None, store=None, related=None, occurrence=None,
 
     `order`, `store`, `related` and `params` feed the recipients and the templates; `occurrence`
     (optional) tells apart two occurrences that would otherwise look the same."""
-    return _write(_rows(event, order=order, store=store, related=related, occurrence=occurrence, params=params,
-                        shared=_Shared()))
+    return _write(
+        _rows(event, order=order, store=store, related=related, occurrence=occurrence, params=params, shared=_Shared())
+    )
 
 
 def notify_many(event: str, orders, *, occurrence=None, **params) -> int:
@@ -192,8 +251,17 @@ def notify_many(event: str, orders, *, occurrence=None, **params) -> int:
     shared = _Shared()
     rows: dict[str, OutboxMessage] = {}
     for order in orders:
-        rows.update(_rows(event, order=order, store=None, related=None,
-                          occurrence=occurrence(order) if occurrence else None, params=params, shared=shared))
+        rows.update(
+            _rows(
+                event,
+                order=order,
+                store=None,
+                related=None,
+                occurrence=occurrence(order) if occurrence else None,
+                params=params,
+                shared=shared,
+            )
+        )
     return _write(rows, copy=True)
 
 
@@ -211,9 +279,9 @@ def kick_after_commit() -> None:
 def outbox_retry(*, message_ids) -> int:
     """A moderator sends failed (or waiting) messages again now, with a fresh set of attempts."""
     with transaction.atomic():
-        count = (OutboxMessage.objects.filter(pk__in=list(message_ids),
-                                              status__in=[OutboxMessage.Status.FAILED, OutboxMessage.Status.PENDING])
-                 .update(status=OutboxMessage.Status.PENDING, attempts=0, next_attempt_at=clock.now(), claim=None))
+        count = OutboxMessage.objects.filter(
+            pk__in=list(message_ids), status__in=[OutboxMessage.Status.FAILED, OutboxMessage.Status.PENDING]
+        ).update(status=OutboxMessage.Status.PENDING, attempts=0, next_attempt_at=clock.now(), claim=None)
         if count:
             kick_after_commit()
     return count

@@ -33,7 +33,7 @@ class Encoder(json.JSONEncoder):
 
 def _tagged(obj: dict):
     if len(obj) == 1:
-        (key, value), = obj.items()
+        ((key, value),) = obj.items()
         if key == _DECIMAL:
             return Decimal(value)
         if key == _DATETIME:

@@ -9,6 +9,7 @@ from celery import shared_task
 from django.conf import settings
 
 from marketplace import clock
+
 from . import delivery
 from .services import outbox_purge
 
@@ -35,11 +36,13 @@ def kick() -> bool:
     app = deliver_due.app
     try:
         with app.pool.acquire(block=True, timeout=2) as connection:
-            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, interval_max=0.2,
-                                         timeout=2)
+            connection.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0.2, interval_max=0.2, timeout=2
+            )
             deliver_due.apply_async(connection=connection, retry=False)
     except Exception as exc:
-        log.warning("Could not queue outbox delivery (%s: %s); the beat job will send the messages",
-                    type(exc).__name__, exc)
+        log.warning(
+            "Could not queue outbox delivery (%s: %s); the beat job will send the messages", type(exc).__name__, exc
+        )
         return False
     return True

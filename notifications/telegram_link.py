@@ -38,8 +38,12 @@ def _check_owner(actor: Actor, store_id: int) -> None:
     if actor.kind == ActorKind.PLATFORM:
         return
     user = actor.user
-    if (actor.kind != ActorKind.SELLER or user is None or not user.is_active
-            or not StoreMember.objects.filter(store_id=store_id, user=user, role=StoreMember.Role.OWNER).exists()):
+    if (
+        actor.kind != ActorKind.SELLER
+        or user is None
+        or not user.is_active
+        or not StoreMember.objects.filter(store_id=store_id, user=user, role=StoreMember.Role.OWNER).exists()
+    ):
         raise NotAllowed(_("Only the store's owner may link or unlink its Telegram chat."))
 
 
@@ -57,7 +61,10 @@ def telegram_link_start(*, actor: Actor, store: Store) -> str:
         _check_owner(actor, store.pk)
         TelegramLinkToken.objects.filter(store=store, used_at__isnull=True).delete()
         TelegramLinkToken.objects.create(
-            store=store, created_by=actor.user, token_hash=token_hash(token), created_at=now,
+            store=store,
+            created_by=actor.user,
+            token_hash=token_hash(token),
+            created_at=now,
             expires_at=now + timedelta(minutes=settings.TELEGRAM_LINK_TTL_MINUTES),
         )
     return f"https://t.me/{settings.TELEGRAM_BOT_NAME}?start={token}"
@@ -68,12 +75,19 @@ def telegram_link_complete(*, chat_id: int, token: str, language: str = "") -> S
     in the chat. An unknown, used or expired token gets a short answer in the chat instead."""
     now = clock.now()
     with transaction.atomic():
-        link = (TelegramLinkToken.objects.select_for_update().select_related("store")
-                .filter(token_hash=token_hash(token)).first()) if TOKEN_RE.fullmatch(token) else None
+        link = (
+            (
+                TelegramLinkToken.objects.select_for_update()
+                .select_related("store")
+                .filter(token_hash=token_hash(token))
+                .first()
+            )
+            if TOKEN_RE.fullmatch(token)
+            else None
+        )
         if link is None or link.used_at is not None or link.expires_at <= now:
             # One answer per chat and hour at most, whatever is sent to the bot.
-            notify("telegram_link_invalid", chat_id=chat_id, language=language,
-                   occurrence=f"{chat_id}:{now:%Y%m%d%H}")
+            notify("telegram_link_invalid", chat_id=chat_id, language=language, occurrence=f"{chat_id}:{now:%Y%m%d%H}")
             return None
         store = Store.objects.select_for_update().get(pk=link.store_id)
         link.used_at, link.chat_id = now, chat_id
@@ -118,15 +132,16 @@ def telegram_chat_migrated(*, old_chat_id: int, new_chat_id: int) -> int:
     """A group became a supergroup: its stores follow it to the new chat id."""
     with transaction.atomic():
         count = Store.objects.filter(telegram_chat_id=old_chat_id).update(telegram_chat_id=new_chat_id)
-        OutboxMessage.objects.filter(channel=Channel.TELEGRAM, recipient=str(old_chat_id),
-                                     status=OutboxMessage.Status.PENDING).update(recipient=str(new_chat_id))
+        OutboxMessage.objects.filter(
+            channel=Channel.TELEGRAM, recipient=str(old_chat_id), status=OutboxMessage.Status.PENDING
+        ).update(recipient=str(new_chat_id))
     return count
 
 
 def _fail_waiting(chat_id: int, reason: str) -> None:
-    OutboxMessage.objects.filter(channel=Channel.TELEGRAM, recipient=str(chat_id),
-                                 status=OutboxMessage.Status.PENDING).update(
-        status=OutboxMessage.Status.FAILED, last_error=f"chat unlinked: {reason}"[:2000])
+    OutboxMessage.objects.filter(
+        channel=Channel.TELEGRAM, recipient=str(chat_id), status=OutboxMessage.Status.PENDING
+    ).update(status=OutboxMessage.Status.FAILED, last_error=f"chat unlinked: {reason}"[:2000])
 
 
 @dataclass(frozen=True)

@@ -111,8 +111,21 @@ class OrderAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     fieldsets = [
         (None, {"fields": ["store", "status", "created_at", "status_changed_at", "split_from", "split_orders"]}),
         (_("Buyer"), {"fields": ["buyer_name", "buyer_phone_checked", "buyer_email", "buyer_language"]}),
-        (_("Delivery"), {"fields": ["delivery_method", "delivery_branch", "delivery_address", "delivery_cost",
-                                    "ship_by", "ttn", "courier_phone", "courier_visit_at"]}),
+        (
+            _("Delivery"),
+            {
+                "fields": [
+                    "delivery_method",
+                    "delivery_branch",
+                    "delivery_address",
+                    "delivery_cost",
+                    "ship_by",
+                    "ttn",
+                    "courier_phone",
+                    "courier_visit_at",
+                ]
+            },
+        ),
         (_("Payment"), {"fields": ["payment_method", "items_total", "total"]}),
         (_("Cancellation"), {"fields": ["cancel_reason", "cancel_comment", "cancelled_by"]}),
         (_("Deadlines"), {"fields": ["excellent_deadline", "acceptable_deadline", "next_check_at", "reminders"]}),
@@ -150,14 +163,18 @@ class OrderAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
         if not children:
             return "—"
         return format_html_join(
-            ", ", '<a href="{}">#{}</a>',
+            ", ",
+            '<a href="{}">#{}</a>',
             ((reverse("admin:orders_order_change", args=[child.pk]), child.pk) for child in children),
         )
 
     @admin.display(description=_("reminders sent"))
     def reminders(self, order):
-        sent = [reminder.name.replace("_", " ").lower() for reminder in Reminder if reminder in Reminder(
-            order.reminders_sent)]
+        sent = [
+            reminder.name.replace("_", " ").lower()
+            for reminder in Reminder
+            if reminder in Reminder(order.reminders_sent)
+        ]
         return ", ".join(sent) or "—"
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -186,8 +203,16 @@ def timeline_rows(order: Order) -> list[dict]:
         text = entry.text
         if entry.kind == "action" and text in CancelReason.values:
             text = CancelReason(text).label
-        rows.append({"at": entry.at, "actor": entry.actor, "what": what, "changes": entry.changes, "text": text,
-                     "seller_only": entry.seller_only})
+        rows.append(
+            {
+                "at": entry.at,
+                "actor": entry.actor,
+                "what": what,
+                "changes": entry.changes,
+                "text": text,
+                "seller_only": entry.seller_only,
+            }
+        )
     return rows
 
 

@@ -1,4 +1,4 @@
-"""A buyer's collaboration history (SPEC §6): how the buyer's earlier orders ended.
+"""A buyer's collaboration history (docs/rules.md §6): how the buyer's earlier orders ended.
 
 A buyer has no account; the phone number is what identifies them across the platform. Only
 counts leave this module: a store never sees another store's orders.

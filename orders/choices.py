@@ -104,15 +104,18 @@ REASONS: dict[str, Reason] = {
     # Only a refusal at the pickup point; set by the carrier's tracking when the parcel is refused.
     CancelReason.BUYER_CHANGED_MIND: Reason(((_SELLER, _PICKUP), (_CARRIER, (Status.IN_DELIVERY,))), buyer_side=True),
     CancelReason.BUYER_NOT_PICKED_UP: Reason(((_SELLER, _PICKUP),), buyer_side=True),
-    CancelReason.OTHER: Reason(((_SELLER, _OPEN),), against_seller=True, buyer_told_at_once=True,
-                               comment_required=True),
+    CancelReason.OTHER: Reason(
+        ((_SELLER, _OPEN),), against_seller=True, buyer_told_at_once=True, comment_required=True
+    ),
     CancelReason.BUYER_CANCELLED: Reason(((_BUYER, _OPEN),)),
     # The agreed ship-by date passed with the goods still in the store.
     CancelReason.LATE_DELIVERY: Reason(((_BUYER, BEFORE_SHIPMENT),), against_seller=True),
-    CancelReason.PROCESSING_TIME_EXPIRED: Reason(((_PLATFORM, (Status.NEW, Status.ACCEPTED)),), against_seller=True,
-                                                 fee_charged=True),
-    CancelReason.SHIPPING_TIME_EXPIRED: Reason(((_PLATFORM, (Status.CONFIRMED, Status.AWAITING_SHIPMENT)),),
-                                               against_seller=True, fee_charged=True),
+    CancelReason.PROCESSING_TIME_EXPIRED: Reason(
+        ((_PLATFORM, (Status.NEW, Status.ACCEPTED)),), against_seller=True, fee_charged=True
+    ),
+    CancelReason.SHIPPING_TIME_EXPIRED: Reason(
+        ((_PLATFORM, (Status.CONFIRMED, Status.AWAITING_SHIPMENT)),), against_seller=True, fee_charged=True
+    ),
     CancelReason.MUTUAL: Reason(((_SELLER, _OPEN), (_BUYER, _OPEN)), by_agreement=True),
 }
 

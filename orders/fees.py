@@ -20,8 +20,14 @@ def fee_for(total: Decimal, percent: Decimal) -> Decimal:
 def build_charge(order, kind: str, percent: Decimal | None = None) -> FeeCharge:
     """The charge for `order`, unsaved (the sweep creates a batch's charges in one query)."""
     percent = Decimal(platform().fee_percent if percent is None else percent)
-    return FeeCharge(store_id=order.store_id, order=order, kind=kind, base=order.total, percent=percent,
-                     amount=fee_for(order.total, percent))
+    return FeeCharge(
+        store_id=order.store_id,
+        order=order,
+        kind=kind,
+        base=order.total,
+        percent=percent,
+        amount=fee_for(order.total, percent),
+    )
 
 
 def fee_charge(order, kind: str) -> FeeCharge:

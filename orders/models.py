@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from marketplace.history import HistoryContext
+
 from . import rules
 from .choices import (
     BEFORE_SHIPMENT,
@@ -18,7 +20,6 @@ from .choices import (
     PaymentMethod,
     Status,
 )
-from marketplace.history import HistoryContext
 
 
 def new_public_token() -> str:
@@ -57,7 +58,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
     cancel_comment = models.TextField(_("cancellation comment"), blank=True)
     cancelled_by = models.CharField(_("cancelled by"), max_length=16, blank=True)
 
-    # Deadlines (SPEC §4): computed when the order enters a status, kept in step by services.
+    # Deadlines (docs/rules.md §4): computed when the order enters a status, kept in step by services.
     excellent_deadline = models.DateTimeField(_("excellent by"), null=True, blank=True)
     acceptable_deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
     # When the sweep must next look at this order (a reminder or the deadline); NULL = never.
@@ -66,7 +67,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
     reminders_sent = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
 
     split_from = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="split_children",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="split_children",
         verbose_name=_("split from"),
     )
 
@@ -85,22 +90,33 @@ class Order(ConcurrentTransitionMixin, models.Model):
             # The sweep reads only due rows of open orders through this index.
             models.Index(fields=["next_check_at"], name="order_due", condition=Q(status__in=OPEN_STATUSES)),
             # The cabinet lists a store's open orders by deadline.
-            models.Index(fields=["store", "acceptable_deadline"], name="order_store_deadline",
-                         condition=Q(status__in=OPEN_STATUSES)),
+            models.Index(
+                fields=["store", "acceptable_deadline"],
+                name="order_store_deadline",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
             # Counting a store's recent expiries (the restriction threshold) reads only expiries.
-            models.Index(fields=["store", "status_changed_at"], name="order_store_expiries",
-                         condition=Q(cancel_reason__in=EXPIRY_REASONS)),
+            models.Index(
+                fields=["store", "status_changed_at"],
+                name="order_store_expiries",
+                condition=Q(cancel_reason__in=EXPIRY_REASONS),
+            ),
             # The cabinet's per-status tabs and its "all" tab, in the list's order.
-            models.Index(fields=["store", "status", "acceptable_deadline", "-created_at", "-id"],
-                         name="order_store_status_deadline"),
-            models.Index(fields=["store", "acceptable_deadline", "-created_at", "-id"], name="order_store_deadline_all"),
+            models.Index(
+                fields=["store", "status", "acceptable_deadline", "-created_at", "-id"],
+                name="order_store_status_deadline",
+            ),
+            models.Index(
+                fields=["store", "acceptable_deadline", "-created_at", "-id"], name="order_store_deadline_all"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status=Status.CANCELLED) | ~Q(cancel_reason=""), name="order_cancelled_has_reason"
             ),
             models.CheckConstraint(
-                condition=Q(delivery_cost__isnull=True) | Q(delivery_cost__gte=0), name="order_delivery_cost_not_negative"
+                condition=Q(delivery_cost__isnull=True) | Q(delivery_cost__gte=0),
+                name="order_delivery_cost_not_negative",
             ),
             models.CheckConstraint(condition=Q(items_total__gte=0), name="order_items_total_not_negative"),
             models.CheckConstraint(condition=~Q(split_from=F("id")), name="order_not_split_from_itself"),
@@ -128,9 +144,16 @@ class Order(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(
-        field=status, source=Status.ACCEPTED, target=Status.CONFIRMED,
-        conditions=[rules.has_items, rules.has_delivery_method, rules.has_destination, rules.has_delivery_cost,
-                    rules.has_ship_by],
+        field=status,
+        source=Status.ACCEPTED,
+        target=Status.CONFIRMED,
+        conditions=[
+            rules.has_items,
+            rules.has_delivery_method,
+            rules.has_destination,
+            rules.has_delivery_cost,
+            rules.has_ship_by,
+        ],
     )
     def confirm(self):
         pass
@@ -140,28 +163,37 @@ class Order(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(
-        field=status, source=[Status.CONFIRMED, Status.AWAITING_SHIPMENT], target=Status.IN_DELIVERY,
+        field=status,
+        source=[Status.CONFIRMED, Status.AWAITING_SHIPMENT],
+        target=Status.IN_DELIVERY,
         conditions=[rules.is_not_pickup, rules.carrier_has_valid_ttn, rules.courier_is_arranged],
     )
     def ship(self):
         pass
 
     @transition(
-        field=status, source=[Status.CONFIRMED, Status.AWAITING_SHIPMENT], target=Status.AWAITING_PICKUP,
+        field=status,
+        source=[Status.CONFIRMED, Status.AWAITING_SHIPMENT],
+        target=Status.AWAITING_PICKUP,
         conditions=[rules.is_pickup],
     )
     def ready_for_pickup(self):
         pass
 
     @transition(
-        field=status, source=[Status.IN_DELIVERY, Status.AWAITING_PICKUP], target=Status.RECEIVED,
+        field=status,
+        source=[Status.IN_DELIVERY, Status.AWAITING_PICKUP],
+        target=Status.RECEIVED,
         conditions=[rules.seller_can_mark_received],
     )
     def mark_received(self):
         pass
 
     @transition(
-        field=status, source=Status.IN_DELIVERY, target=Status.RECEIVED, conditions=[rules.is_carrier_parcel],
+        field=status,
+        source=Status.IN_DELIVERY,
+        target=Status.RECEIVED,
+        conditions=[rules.is_carrier_parcel],
     )
     def hand_over(self):
         """The carrier's tracking reports the parcel handed to the buyer."""
@@ -213,6 +245,9 @@ class OrderComment(models.Model):
         ordering = ["created_at", "id"]
         constraints = [models.CheckConstraint(condition=~Q(text=""), name="order_comment_not_empty")]
 
+    def __str__(self) -> str:
+        return f"#{self.order_id}: {self.text[:40]}"
+
 
 class CallAttempt(models.Model):
     """A logged call to the buyer (the rule for `buyer_unreachable` counts these)."""
@@ -233,3 +268,6 @@ class CallAttempt(models.Model):
         verbose_name = _("call attempt")
         verbose_name_plural = _("call attempts")
         ordering = ["called_at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.order_id}: {self.outcome} at {self.called_at:%Y-%m-%d %H:%M}"

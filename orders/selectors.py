@@ -14,8 +14,17 @@ from .models import CallAttempt, Order, OrderComment, OrderItem
 
 # Order fields whose changes the timeline shows (bookkeeping columns are left out).
 _HIDDEN_FIELDS = {
-    "id", "status_changed_at", "created_at", "store", "items_total", "split_from", "public_token",
-    "excellent_deadline", "acceptable_deadline", "next_check_at", "reminders_sent",
+    "id",
+    "status_changed_at",
+    "created_at",
+    "store",
+    "items_total",
+    "split_from",
+    "public_token",
+    "excellent_deadline",
+    "acceptable_deadline",
+    "next_check_at",
+    "reminders_sent",
 }
 
 
@@ -71,7 +80,8 @@ def unanswered_call_times(order: Order) -> list[datetime]:
     the buyer does not count)."""
     return list(
         CallAttempt.objects.filter(order_id=order.pk, outcome__in=UNANSWERED_CALLS)
-        .order_by("called_at").values_list("called_at", flat=True)
+        .order_by("called_at")
+        .values_list("called_at", flat=True)
     )
 
 
@@ -89,14 +99,23 @@ def order_timeline(order: Order) -> list[TimelineEntry]:
     for record in records:
         changes = [] if previous is None else _diff(Order, order_fields, previous, record)
         if previous is None or changes or record.action:
-            entries.append(TimelineEntry(at=record.history_date, kind="action", actor=_actor(record),
-                                         action=record.action, text=record.history_change_reason or "",
-                                         changes=changes))
+            entries.append(
+                TimelineEntry(
+                    at=record.history_date,
+                    kind="action",
+                    actor=_actor(record),
+                    action=record.action,
+                    text=record.history_change_reason or "",
+                    changes=changes,
+                )
+            )
         previous = record
 
     last_item: dict[int, object] = {}
     for record in (
-        OrderItem.history.filter(order_id=order.pk).select_related("history_user").order_by("history_date", "history_id")
+        OrderItem.history.filter(order_id=order.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
     ):
         before = last_item.get(record.id)
         if record.history_type == "+":
@@ -108,16 +127,33 @@ def order_timeline(order: Order) -> list[TimelineEntry]:
             changes = [Change(f"{record.title}: {c.field}", c.old, c.new) for c in changes]
         last_item[record.id] = record
         if changes:
-            entries.append(TimelineEntry(at=record.history_date, kind="action", actor=_actor(record),
-                                         action=record.action, changes=changes))
+            entries.append(
+                TimelineEntry(
+                    at=record.history_date, kind="action", actor=_actor(record), action=record.action, changes=changes
+                )
+            )
 
     for comment in OrderComment.objects.filter(order=order).select_related("author"):
-        entries.append(TimelineEntry(at=comment.created_at, kind="comment", seller_only=True, text=comment.text,
-                                     actor=comment.author.get_full_name() or comment.author.get_username()))
+        entries.append(
+            TimelineEntry(
+                at=comment.created_at,
+                kind="comment",
+                seller_only=True,
+                text=comment.text,
+                actor=comment.author.get_full_name() or comment.author.get_username(),
+            )
+        )
     for call in CallAttempt.objects.filter(order=order).select_related("caller"):
-        entries.append(TimelineEntry(at=call.called_at, kind="call", seller_only=True,
-                                     actor=call.caller.get_full_name() or call.caller.get_username(),
-                                     action=call.get_outcome_display(), text=call.note))
+        entries.append(
+            TimelineEntry(
+                at=call.called_at,
+                kind="call",
+                seller_only=True,
+                actor=call.caller.get_full_name() or call.caller.get_username(),
+                action=call.get_outcome_display(),
+                text=call.note,
+            )
+        )
     entries.sort(key=lambda e: e.at)
     return _merge_same_moment(entries)
 
@@ -128,8 +164,14 @@ def _merge_same_moment(entries: list[TimelineEntry]) -> list[TimelineEntry]:
     merged: list[TimelineEntry] = []
     for entry in entries:
         last = merged[-1] if merged else None
-        if (last and entry.kind == last.kind == "action" and entry.action and entry.action == last.action
-                and entry.actor == last.actor and abs((entry.at - last.at).total_seconds()) < 1):
+        if (
+            last
+            and entry.kind == last.kind == "action"
+            and entry.action
+            and entry.action == last.action
+            and entry.actor == last.actor
+            and abs((entry.at - last.at).total_seconds()) < 1
+        ):
             last.changes.extend(entry.changes)
             last.text = last.text or entry.text
         else:

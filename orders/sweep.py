@@ -49,14 +49,20 @@ class SweepResult:
     stalled: bool = False  # the pass stopped: a batch held only rows it had already handled
 
     def __str__(self) -> str:
-        return (f"expired {self.expired}, reminders {self.reminded}, pickup reminders {self.pickup_reminded}, "
-                f"stores restricted {len(self.restricted_stores)}, failed rows {len(self.failed)}"
-                + (", stopped: no progress" if self.stalled else ""))
+        return (
+            f"expired {self.expired}, reminders {self.reminded}, pickup reminders {self.pickup_reminded}, "
+            f"stores restricted {len(self.restricted_stores)}, failed rows {len(self.failed)}"
+            + (", stopped: no progress" if self.stalled else "")
+        )
 
 
 def _due(now: datetime):
-    return (Order.objects.select_for_update(skip_locked=True, of=("self",)).select_related("store")
-            .filter(status__in=OPEN_STATUSES, next_check_at__lte=now).order_by("next_check_at"))
+    return (
+        Order.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("store")
+        .filter(status__in=OPEN_STATUSES, next_check_at__lte=now)
+        .order_by("next_check_at")
+    )
 
 
 def sweep(*, now: datetime | None = None, batch_size: int = 500) -> SweepResult:
@@ -86,8 +92,10 @@ def _stalled(orders: list, seen: set[int], result: SweepResult) -> bool:
     """True when every row of the batch was handled earlier in this pass (and is due again)."""
     ids = {getattr(order, "pk", order) for order in orders}
     if ids and ids <= seen:
-        logger.error("Deadline sweep: no progress, orders %s are due again after being handled in this pass; "
-                     "stopping the pass", sorted(ids))
+        logger.error(
+            "Deadline sweep: no progress, orders %s are due again after being handled in this pass; stopping the pass",
+            sorted(ids),
+        )
         result.stalled = True
         return True
     return False
@@ -161,12 +169,20 @@ def _remind(orders: list[Order], now: datetime, p: Platform, result: SweepResult
         order.reminders_sent = int(sent)
         order.next_check_at = deadlines.next_check(order, excellent, acceptable, warn_at, p)
         if order.next_check_at is not None and order.next_check_at <= now:
-            logger.error("Deadline sweep: order %s would be due again at %s after its reminders; pushed forward by %s",
-                         order.pk, order.next_check_at, RETRY_FAILED_AFTER)
+            logger.error(
+                "Deadline sweep: order %s would be due again at %s after its reminders; pushed forward by %s",
+                order.pk,
+                order.next_check_at,
+                RETRY_FAILED_AFTER,
+            )
             order.next_check_at = now + RETRY_FAILED_AFTER
     for status, on_expiry in sorted(not_applied):
-        logger.warning("Deadline sweep: the policy for “%s” says “%s” at the deadline, which does not apply to "
-                       "that status; nothing done (fix the processing policy)", status, on_expiry)
+        logger.warning(
+            "Deadline sweep: the policy for “%s” says “%s” at the deadline, which does not apply to "
+            "that status; nothing done (fix the processing policy)",
+            status,
+            on_expiry,
+        )
     if due:
         prefetch_related_objects([o for group in due.values() for o in group], "items")
     for event, group in due.items():
@@ -193,8 +209,11 @@ def recompute_open_deadlines(*, chunk: int = 2000) -> int:
     done, last_pk = 0, 0
     while True:
         with transaction.atomic():
-            orders = list(Order.objects.select_for_update().filter(status__in=OPEN_STATUSES, pk__gt=last_pk)
-                          .order_by("pk")[:chunk])
+            orders = list(
+                Order.objects.select_for_update()
+                .filter(status__in=OPEN_STATUSES, pk__gt=last_pk)
+                .order_by("pk")[:chunk]
+            )
             if not orders:
                 return done
             changed, moved = [], []

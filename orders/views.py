@@ -1,4 +1,4 @@
-"""The buyer's public order page (SPEC §1, §2, §6), reached by the order's unguessable token.
+"""The buyer's public order page (docs/rules.md §1, §2, §6), reached by the order's unguessable token.
 
 The buyer sees only what is theirs to see: the status and its dated changes, items, totals,
 delivery and payment, the cancellation reason's label. Never the seller's comments, call
@@ -41,7 +41,9 @@ class BuyerCancelForm(forms.Form):
         error_messages={"required": gettext_lazy("Tick the box to confirm the cancellation.")},
     )
     comment = forms.CharField(
-        label=gettext_lazy("Why are you cancelling? (optional, for the store)"), required=False, max_length=500,
+        label=gettext_lazy("Why are you cancelling? (optional, for the store)"),
+        required=False,
+        max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -77,8 +79,9 @@ def public_view(view):
 def status_changes(order: Order) -> list[tuple[str, datetime]]:
     """(status, when) each time the status changed, oldest first: only these two columns of
     the history are read, so nothing else of it can reach the page."""
-    rows = (Order.history.filter(id=order.pk).order_by("history_date", "history_id")
-            .values_list("status", "history_date"))
+    rows = (
+        Order.history.filter(id=order.pk).order_by("history_date", "history_id").values_list("status", "history_date")
+    )
     changes: list[tuple[str, datetime]] = []
     for status, at in rows:
         if not changes or changes[-1][0] != status:
@@ -95,7 +98,7 @@ def progress(order: Order) -> list[Step]:
     if order.status in OPEN_STATUSES:
         last_leg = Status.AWAITING_PICKUP if order.delivery_method == DeliveryMethod.PICKUP else Status.IN_DELIVERY
         path = [Status.NEW, Status.ACCEPTED, Status.CONFIRMED, Status.AWAITING_SHIPMENT, last_leg, Status.RECEIVED]
-        ahead = path[path.index(order.status) + 1:] if order.status in path else []
+        ahead = path[path.index(order.status) + 1 :] if order.status in path else []
         steps += [Step(status, status.label, None, "todo") for status in ahead]
     return steps
 

@@ -14,7 +14,8 @@ class Store(models.Model):
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="uk")
     telegram_chat_id = models.BigIntegerField(_("Telegram chat"), null=True, blank=True)
     offers_hidden = models.BooleanField(
-        _("offers hidden from the storefront"), default=False,
+        _("offers hidden from the storefront"),
+        default=False,
         help_text=_("Set by the platform when the store keeps letting orders expire."),
     )
     offers_hidden_reason = models.CharField(_("why offers are hidden"), max_length=300, blank=True)
@@ -60,9 +61,7 @@ class StoreMember(models.Model):
         verbose_name_plural = _("store members")
         constraints = [
             models.UniqueConstraint(fields=["store", "user"], name="store_member_unique"),
-            models.UniqueConstraint(
-                fields=["store"], condition=Q(role="owner"), name="store_single_owner"
-            ),
+            models.UniqueConstraint(fields=["store"], condition=Q(role="owner"), name="store_single_owner"),
         ]
 
     def __str__(self) -> str:
@@ -95,7 +94,7 @@ class Offer(models.Model):
 
 class FeeCharge(models.Model):
     """The platform's fee on one order: when it is received, or cancelled after a deadline
-    expired (charged as if completed, SPEC §10). One charge per order."""
+    expired (charged as if completed, docs/rules.md §10). One charge per order."""
 
     class Kind(models.TextChoices):
         RECEIVED = "received", _("Order received")
@@ -115,6 +114,9 @@ class FeeCharge(models.Model):
         ordering = ["-charged_at"]
         indexes = [models.Index(fields=["store", "-charged_at"], name="fee_store_time")]
         constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="fee_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.order_id}: {self.amount}"
 
 
 class PasswordResetRequest(models.Model):

@@ -176,8 +176,9 @@ def store_member_invite(*, actor: Actor, store: Store | int, email: str) -> Stor
     email = (email or "").strip()
     limit = _email_field_length()
     if len(email) > limit:
-        raise RuleViolation(_("The e-mail address is too long (at most %(max)s characters).") % {"max": limit},
-                            code="email")
+        raise RuleViolation(
+            _("The e-mail address is too long (at most %(max)s characters).") % {"max": limit}, code="email"
+        )
     try:
         validate_email(email)
     except ValidationError:
@@ -201,10 +202,16 @@ def store_member_invite(*, actor: Actor, store: Store | int, email: str) -> Stor
             raise RuleViolation(_("%(email)s is already a member of this store.") % {"email": email}, code="member")
         member = StoreMember.objects.create(store=store, user=user, role=StoreMember.Role.MANAGER)
         inviter = actor.user.get_full_name() or actor.user.get_username()
-        notify("member_invited", store=store, occurrence=member.pk, user=user.pk, inviter=inviter,
-               login=user.get_username(),
-               set_password_url="" if user.has_usable_password() else password_set_link(user),
-               login_url=f"{settings.SITE_URL}{reverse('cabinet:login')}")
+        notify(
+            "member_invited",
+            store=store,
+            occurrence=member.pk,
+            user=user.pk,
+            inviter=inviter,
+            login=user.get_username(),
+            set_password_url="" if user.has_usable_password() else password_set_link(user),
+            login_url=f"{settings.SITE_URL}{reverse('cabinet:login')}",
+        )
     return member
 
 
@@ -237,7 +244,9 @@ def _reset_users(email: str):
     User = get_user_model()
     members = StoreMember.objects.filter(user=OuterRef("pk"))
     return [
-        user for user in User.objects.filter(email__iexact=email, is_active=True).annotate(member=Exists(members))
+        user
+        for user in User.objects.filter(email__iexact=email, is_active=True)
+        .annotate(member=Exists(members))
         .order_by("pk")
         if user.member or user.has_usable_password()
     ]
@@ -257,14 +266,27 @@ def password_reset_request(*, email: str, ip: str | None) -> int:
         PasswordResetRequest.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
         recent = PasswordResetRequest.objects.filter(created_at__gte=hour_ago)
         if recent.filter(email=email.lower()).count() >= RESET_PER_ADDRESS_PER_HOUR:
-            raise RuleViolation(_("We have already sent several links to this address in the last hour. Check your "
-                                  "mailbox (and the spam folder), or try again in an hour."), code="throttled")
+            raise RuleViolation(
+                _(
+                    "We have already sent several links to this address in the last hour. Check your "
+                    "mailbox (and the spam folder), or try again in an hour."
+                ),
+                code="throttled",
+            )
         if ip and recent.filter(ip=ip).count() >= RESET_PER_IP_PER_HOUR:
-            raise RuleViolation(_("Too many password-reset requests from your network in the last hour. Try again "
-                                  "in an hour."), code="throttled")
+            raise RuleViolation(
+                _("Too many password-reset requests from your network in the last hour. Try again in an hour."),
+                code="throttled",
+            )
         request = PasswordResetRequest.objects.create(email=email.lower(), ip=ip or None, created_at=now)
         written = 0
         for user in _reset_users(email):
-            written += notify("password_reset", occurrence=f"reset{request.pk}", user=user.pk, email=user.email,
-                              login=user.get_username(), reset_url=password_set_link(user))
+            written += notify(
+                "password_reset",
+                occurrence=f"reset{request.pk}",
+                user=user.pk,
+                email=user.email,
+                login=user.get_username(),
+                reset_url=password_set_link(user),
+            )
     return written

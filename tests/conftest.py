@@ -46,6 +46,8 @@ def clock():
     """The platform's clock, pinned at PINNED_NOW and ticking; `clock.move_to(when)` moves it."""
     with time_machine.travel(PINNED_NOW, tick=True) as traveller:
         yield traveller
+
+
 VALID_PHONE = "+380501234567"  # Vodafone Ukraine
 VALID_TTN = "20450000000001"
 
@@ -170,6 +172,11 @@ def ready_delivery(order, seller, method="nova_poshta"):
     from orders.services import order_update_delivery
 
     return order_update_delivery(
-        actor=seller, order=order, method=method, branch="Branch 12", address="Khreshchatyk 1, Kyiv",
-        cost=Decimal("70.00"), ship_by=platform_clock.today() + timedelta(days=2),
+        actor=seller,
+        order=order,
+        method=method,
+        branch="Branch 12",
+        address="Khreshchatyk 1, Kyiv",
+        cost=Decimal("70.00"),
+        ship_by=platform_clock.today() + timedelta(days=2),
     )

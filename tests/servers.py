@@ -60,17 +60,51 @@ def start_postgres() -> str:
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
         os.chmod(root, 0o755)
-    _run(_as_postgres_user([str(bindir / "initdb"), "-D", str(datadir), "-U", "postgres", "--auth=trust",
-                            "--encoding=UTF8", "--locale=C.UTF-8", "-N"]), "initdb")
+    _run(
+        _as_postgres_user(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(datadir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+                "-N",
+            ]
+        ),
+        "initdb",
+    )
     port = _free_port()
-    options = (f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-               "-c full_page_writes=off -c max_connections=200 -c shared_buffers=256MB")
-    _run(_as_postgres_user([str(bindir / "pg_ctl"), "-D", str(datadir), "-o", options, "-l", str(root / "log"),
-                            "-w", "-t", "60", "start"]), "pg_ctl start")
+    options = (
+        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+        "-c full_page_writes=off -c max_connections=200 -c shared_buffers=256MB"
+    )
+    _run(
+        _as_postgres_user(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(datadir),
+                "-o",
+                options,
+                "-l",
+                str(root / "log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        ),
+        "pg_ctl start",
+    )
 
     def stop() -> None:
-        subprocess.run(_as_postgres_user([str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "stop"]),
-                       capture_output=True)
+        subprocess.run(
+            _as_postgres_user([str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "stop"]),
+            capture_output=True,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
     atexit.register(stop)
@@ -107,8 +141,12 @@ def start_redis() -> str:
         raise RuntimeError("redis-server not found (install Debian's 'redis-server'; make test does).")
     port = _free_port()
     workdir = tempfile.mkdtemp(prefix="mp-test-redis-")
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", workdir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=server_env())
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=server_env(),
+    )
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         try:
@@ -116,7 +154,7 @@ def start_redis() -> str:
                 break
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(f"redis-server exited with code {proc.returncode}")
+                raise RuntimeError(f"redis-server exited with code {proc.returncode}") from None
             time.sleep(0.05)
     else:
         proc.kill()

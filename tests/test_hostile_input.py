@@ -78,14 +78,37 @@ COMMON = ["", " \t\n ", "a\x00b", "x" * 10_000]
 # And the values of its kind (wrong types included: a date for a number, a number for a date).
 HOSTILE = {
     "text": ["y" * 256, "é" * 300, "\u202e<b>x</b>\"'; --", str(10**30)],
-    "date": ["9999-12-31", "0001-01-01", "2026-02-30", "garbage", "10000-01-01", "<today+max+1>", "<yesterday>",
-             "<today+max>"],
-    "datetime": ["9999-12-31T23:59", "0001-01-01T00:00", "2026-02-30T10:00", "garbage", "9999-12-31",
-                 "<far-visit>", "<yesterday>T10:00", "<today>T99:00"],
+    "date": [
+        "9999-12-31",
+        "0001-01-01",
+        "2026-02-30",
+        "garbage",
+        "10000-01-01",
+        "<today+max+1>",
+        "<yesterday>",
+        "<today+max>",
+    ],
+    "datetime": [
+        "9999-12-31T23:59",
+        "0001-01-01T00:00",
+        "2026-02-30T10:00",
+        "garbage",
+        "9999-12-31",
+        "<far-visit>",
+        "<yesterday>T10:00",
+        "<today>T99:00",
+    ],
     "int": [str(10**30), "-1", "1e309", "NaN", "²", "9" * 5_000, str(2**31), str(MAX_STOCK + 1)],
     "decimal": [str(10**30), "-1", "1e309", "NaN", "Infinity", "100000000.00", "0.001"],
-    "email": ["y" * 256, "a@" + "b" * 250 + ".com", "c" * 64 + "@" + ("d" * 60 + ".") * 4 + "ua", "a@b",
-              "MANAGER@EXAMPLE.COM", "outsider@example.com", "owner@example.com"],
+    "email": [
+        "y" * 256,
+        "a@" + "b" * 250 + ".com",
+        "c" * 64 + "@" + ("d" * 60 + ".") * 4 + "ua",
+        "a@b",
+        "MANAGER@EXAMPLE.COM",
+        "outsider@example.com",
+        "owner@example.com",
+    ],
     "choice": ["garbage", "NOVA_POSHTA", "<other-choice>"],
     "bool": ["garbage", "0"],
     "id": ["<outsider-store>", "<outsider-order>", "<outsider-offer>", "²", "-1", str(2**63), str(10**30)],
@@ -159,10 +182,15 @@ class World:
 
 def _place(store, lines, *, delivery_method="nova_poshta", **extra):
     return order_place(
-        store=store, buyer_name="Iryna Buyer", buyer_phone=VALID_PHONE, buyer_email="buyer@example.com",
-        lines=[Line(offer.pk, qty) for offer, qty in lines], delivery_method=delivery_method,
+        store=store,
+        buyer_name="Iryna Buyer",
+        buyer_phone=VALID_PHONE,
+        buyer_email="buyer@example.com",
+        lines=[Line(offer.pk, qty) for offer, qty in lines],
+        delivery_method=delivery_method,
         delivery_branch="Branch 12" if delivery_method == "nova_poshta" else "",
-        delivery_address="Khreshchatyk 1, Kyiv" if delivery_method == "courier" else "", **extra,
+        delivery_address="Khreshchatyk 1, Kyiv" if delivery_method == "courier" else "",
+        **extra,
     )
 
 
@@ -189,10 +217,12 @@ def world(django_db_setup, django_db_blocker):
             ]
             # Its price times a quantity the forms allow overflows the order's total (max_digits=12):
             # the quantity must be refused, never reach the database as an overflow.
-            pricey = Offer.objects.create(store=store, title="Yacht", sku="YACHT-1", price=Decimal("4000000000.00"),
-                                          stock=50)
-            outsider_offer = Offer.objects.create(store=outsider_store, title="Lamp", sku="LAMP-1",
-                                                  price=Decimal("900"), stock=3)
+            pricey = Offer.objects.create(
+                store=store, title="Yacht", sku="YACHT-1", price=Decimal("4000000000.00"), stock=50
+            )
+            outsider_offer = Offer.objects.create(
+                store=outsider_store, title="Lamp", sku="LAMP-1", price=Decimal("900"), stock=3
+            )
             seller = Actor.seller(manager)
 
             def place(lines=None, *, target_store=None, **extra):
@@ -235,21 +265,32 @@ def forms_of(w: World) -> dict[str, Form]:
 
     return {
         # sign-in
-        "login": Form(reverse("cabinet:login"), {"username": "manager", "password": PASSWORD},
-                      {"username": "username", "password": "text"}, client="anonymous"),
+        "login": Form(
+            reverse("cabinet:login"),
+            {"username": "manager", "password": PASSWORD},
+            {"username": "username", "password": "text"},
+            client="anonymous",
+        ),
         "logout": Form(reverse("cabinet:logout"), {}),
-        "password_reset": Form(reverse("cabinet:password_reset"), {"email": "manager@example.com"},
-                               {"email": "email"}, client="anonymous"),
+        "password_reset": Form(
+            reverse("cabinet:password_reset"), {"email": "manager@example.com"}, {"email": "email"}, client="anonymous"
+        ),
         "password_reset_done": Form(reverse("cabinet:password_reset_done"), {}, method="get", client="anonymous"),
         "password_reset_confirm": Form(
             reverse("cabinet:password_reset_confirm", args=["MQ", "set-password"]),
             {"new_password1": "a-New-pass-9876", "new_password2": "a-New-pass-9876"},
-            {"new_password1": "text", "new_password2": "text"}, client="anonymous", baseline_ok=False,
+            {"new_password1": "text", "new_password2": "text"},
+            client="anonymous",
+            baseline_ok=False,
         ),
-        "password_reset_complete": Form(reverse("cabinet:password_reset_complete"), {}, method="get",
-                                        client="anonymous"),
-        "store_switch": Form(reverse("cabinet:store_switch"), {"store": str(w.store.pk), "next": "/cabinet/offers/"},
-                             {"store": "id", "next": "text"}),
+        "password_reset_complete": Form(
+            reverse("cabinet:password_reset_complete"), {}, method="get", client="anonymous"
+        ),
+        "store_switch": Form(
+            reverse("cabinet:store_switch"),
+            {"store": str(w.store.pk), "next": "/cabinet/offers/"},
+            {"store": "id", "next": "text"},
+        ),
         # orders
         "home": Form(reverse("cabinet:home"), {}, method="get"),
         "order_list": Form(
@@ -260,13 +301,20 @@ def forms_of(w: World) -> dict[str, Form]:
         ),
         "order_detail": Form(order_url("order_detail", w.accepted), {}, method="get"),
         "order_confirm": Form(order_url("order_confirm", w.accepted), {}),
-        "order_pack": Form(order_url("order_pack", w.confirmed),
-                           {"pack-ship_by": (today + timedelta(days=3)).isoformat()}, {"pack-ship_by": "date"}),
+        "order_pack": Form(
+            order_url("order_pack", w.confirmed),
+            {"pack-ship_by": (today + timedelta(days=3)).isoformat()},
+            {"pack-ship_by": "date"},
+        ),
         "order_ship": Form(order_url("order_ship", w.shipping_np), {"ship-ttn": VALID_TTN}, {"ship-ttn": "text"}),
         "order_ship_courier": Form(
             order_url("order_ship", w.shipping_courier),
-            {"ship-courier_phone": COURIER_PHONE,
-             "ship-courier_visit_at": localtime(platform_clock.now() + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")},
+            {
+                "ship-courier_phone": COURIER_PHONE,
+                "ship-courier_visit_at": localtime(platform_clock.now() + timedelta(hours=3)).strftime(
+                    "%Y-%m-%dT%H:%M"
+                ),
+            },
             {"ship-courier_phone": "text", "ship-courier_visit_at": "datetime"},
         ),
         "order_ready_for_pickup": Form(order_url("order_ready_for_pickup", w.shipping_pickup), {}),
@@ -283,66 +331,110 @@ def forms_of(w: World) -> dict[str, Form]:
         ),
         "order_delivery": Form(
             order_url("order_delivery", w.accepted),
-            {"delivery-method": "nova_poshta", "delivery-branch": "Branch 7", "delivery-address": "",
-             "delivery-cost": "70.00", "delivery-ship_by": (today + timedelta(days=2)).isoformat()},
-            {"delivery-method": "choice", "delivery-branch": "text", "delivery-address": "text",
-             "delivery-cost": "decimal", "delivery-ship_by": "date"},
+            {
+                "delivery-method": "nova_poshta",
+                "delivery-branch": "Branch 7",
+                "delivery-address": "",
+                "delivery-cost": "70.00",
+                "delivery-ship_by": (today + timedelta(days=2)).isoformat(),
+            },
+            {
+                "delivery-method": "choice",
+                "delivery-branch": "text",
+                "delivery-address": "text",
+                "delivery-cost": "decimal",
+                "delivery-ship_by": "date",
+            },
         ),
         "order_delivery_courier": Form(
             order_url("order_delivery", w.accepted),
-            {"delivery-method": "courier", "delivery-branch": "", "delivery-address": "Khreshchatyk 2, Kyiv",
-             "delivery-cost": "0", "delivery-ship_by": ""},
+            {
+                "delivery-method": "courier",
+                "delivery-branch": "",
+                "delivery-address": "Khreshchatyk 2, Kyiv",
+                "delivery-cost": "0",
+                "delivery-ship_by": "",
+            },
             {"delivery-ship_by": "date"},
         ),
-        "order_payment": Form(order_url("order_payment", w.accepted), {"payment-method": "card"},
-                              {"payment-method": "choice"}),
+        "order_payment": Form(
+            order_url("order_payment", w.accepted), {"payment-method": "card"}, {"payment-method": "choice"}
+        ),
         "order_items": Form(
             order_url("order_items", w.accepted),
             {f"items-qty_{items[0].pk}": "3", f"items-qty_{items[1].pk}": "1", f"items-qty_{items[2].pk}": "1"},
-            {f"items-qty_{items[2].pk}": "quantity",
-             f"items-qty_{w.outsider_order.items.get().pk}": "foreign"},
+            {f"items-qty_{items[2].pk}": "quantity", f"items-qty_{w.outsider_order.items.get().pk}": "foreign"},
         ),
-        "order_item_add": Form(order_url("order_item_add", w.accepted),
-                               {"add_item-sku": "CASE-1", "add_item-quantity": "1"},
-                               {"add_item-sku": "text", "add_item-quantity": "int"}),
-        "order_item_add_pricey": Form(order_url("order_item_add", w.accepted),
-                                      {"add_item-sku": "yacht-1", "add_item-quantity": "1"},
-                                      {"add_item-quantity": "quantity"}),
-        "order_split": Form(order_url("order_split", w.accepted), {f"split-move_{items[0].pk}": "1"},
-                            {f"split-move_{items[0].pk}": "int",
-                             f"split-move_{w.outsider_order.items.get().pk}": "foreign"}),
-        "order_comment": Form(order_url("order_comment", w.accepted), {"comment-text": "Called the buyer."},
-                              {"comment-text": "text"}),
-        "order_call": Form(order_url("order_call", w.accepted),
-                           {"call-outcome": CallAttempt.Outcome.BUSY.value, "call-note": "Busy line"},
-                           {"call-outcome": "choice", "call-note": "text"}),
+        "order_item_add": Form(
+            order_url("order_item_add", w.accepted),
+            {"add_item-sku": "CASE-1", "add_item-quantity": "1"},
+            {"add_item-sku": "text", "add_item-quantity": "int"},
+        ),
+        "order_item_add_pricey": Form(
+            order_url("order_item_add", w.accepted),
+            {"add_item-sku": "yacht-1", "add_item-quantity": "1"},
+            {"add_item-quantity": "quantity"},
+        ),
+        "order_split": Form(
+            order_url("order_split", w.accepted),
+            {f"split-move_{items[0].pk}": "1"},
+            {f"split-move_{items[0].pk}": "int", f"split-move_{w.outsider_order.items.get().pk}": "foreign"},
+        ),
+        "order_comment": Form(
+            order_url("order_comment", w.accepted), {"comment-text": "Called the buyer."}, {"comment-text": "text"}
+        ),
+        "order_call": Form(
+            order_url("order_call", w.accepted),
+            {"call-outcome": CallAttempt.Outcome.BUSY.value, "call-note": "Busy line"},
+            {"call-outcome": "choice", "call-note": "text"},
+        ),
         # offers
-        "offer_list": Form(reverse("cabinet:offer_list"),
-                           {"q": "case", "page": "1", "check": f"{offer.pk},{w.offers[1].pk}", "order": "7"},
-                           {"q": "text", "page": "int", "check": "id", "order": "int"}, method="get"),
-        "offer_stock": Form(reverse("cabinet:offer_stock", args=[offer.pk]),
-                            {f"offer-{offer.pk}-stock": "7", "next": "/cabinet/offers/"},
-                            {f"offer-{offer.pk}-stock": "int", "next": "text", "checked": "bool"}),
-        "offer_pause": Form(reverse("cabinet:offer_pause", args=[offer.pk]), {"paused": "1", "next": "/cabinet/"},
-                            {"paused": "bool", "next": "text"}),
+        "offer_list": Form(
+            reverse("cabinet:offer_list"),
+            {"q": "case", "page": "1", "check": f"{offer.pk},{w.offers[1].pk}", "order": "7"},
+            {"q": "text", "page": "int", "check": "id", "order": "int"},
+            method="get",
+        ),
+        "offer_stock": Form(
+            reverse("cabinet:offer_stock", args=[offer.pk]),
+            {f"offer-{offer.pk}-stock": "7", "next": "/cabinet/offers/"},
+            {f"offer-{offer.pk}-stock": "int", "next": "text", "checked": "bool"},
+        ),
+        "offer_pause": Form(
+            reverse("cabinet:offer_pause", args=[offer.pk]),
+            {"paused": "1", "next": "/cabinet/"},
+            {"paused": "bool", "next": "text"},
+        ),
         # store settings
         "store_settings": Form(reverse("cabinet:store_settings"), {}, method="get"),
-        "store_settings_my_language": Form(reverse("cabinet:store_settings"),
-                                           {"section": "my_language", "me-language": "en"},
-                                           {"section": "choice", "me-language": "choice"}),
-        "store_settings_store_language": Form(reverse("cabinet:store_settings"),
-                                              {"section": "store_language", "store-language": "en"},
-                                              {"store-language": "choice"}, client="owner"),
-        "store_email": Form(reverse("cabinet:store_email"), {"email": "orders@alpha.example.com"},
-                            {"email": "email"}, client="owner"),
-        "member_invite": Form(reverse("cabinet:member_invite"), {"email": "new.manager@example.com"},
-                              {"email": "email"}, client="owner"),
+        "store_settings_my_language": Form(
+            reverse("cabinet:store_settings"),
+            {"section": "my_language", "me-language": "en"},
+            {"section": "choice", "me-language": "choice"},
+        ),
+        "store_settings_store_language": Form(
+            reverse("cabinet:store_settings"),
+            {"section": "store_language", "store-language": "en"},
+            {"store-language": "choice"},
+            client="owner",
+        ),
+        "store_email": Form(
+            reverse("cabinet:store_email"), {"email": "orders@alpha.example.com"}, {"email": "email"}, client="owner"
+        ),
+        "member_invite": Form(
+            reverse("cabinet:member_invite"), {"email": "new.manager@example.com"}, {"email": "email"}, client="owner"
+        ),
         "member_remove": Form(reverse("cabinet:member_remove", args=[w.manager_member.pk]), {}, client="owner"),
         # refused by the service (the owner cannot be removed): a message, nothing changes
-        "member_remove_owner": Form(reverse("cabinet:member_remove", args=[w.owner_member.pk]), {}, client="owner",
-                                    baseline_ok=False),
-        "telegram_link": Form(reverse("cabinet:telegram_link"), {}, client="owner",
-                              overrides={"TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_BOT_NAME": "magazito_bot"}),
+        "member_remove_owner": Form(
+            reverse("cabinet:member_remove", args=[w.owner_member.pk]), {}, client="owner", baseline_ok=False
+        ),
+        "telegram_link": Form(
+            reverse("cabinet:telegram_link"),
+            {},
+            client="owner",
+            overrides={"TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_BOT_NAME": "magazito_bot"},
+        ),
         "telegram_unlink": Form(reverse("cabinet:telegram_unlink"), {}, client="owner"),
         "notification_prefs": Form(
             reverse("cabinet:notification_prefs"),
@@ -350,12 +442,18 @@ def forms_of(w: World) -> dict[str, Form]:
             {"new_orders__email": "bool", "reminders__telegram": "bool", "account__email": "bool"},
         ),
         # the buyer's public page
-        "public_order": Form(reverse("orders:public_order", args=[w.buyer_order.public_token]), {"lang": "en"},
-                             {"lang": "text", "page": "int"}, method="get", client="anonymous"),
+        "public_order": Form(
+            reverse("orders:public_order", args=[w.buyer_order.public_token]),
+            {"lang": "en"},
+            {"lang": "text", "page": "int"},
+            method="get",
+            client="anonymous",
+        ),
         "public_order_cancel": Form(
             reverse("orders:public_order_cancel", args=[w.buyer_order.public_token]),
             {"confirm": "on", "comment": "Found it cheaper."},
-            {"confirm": "bool", "comment": "text"}, client="anonymous",
+            {"confirm": "bool", "comment": "text"},
+            client="anonymous",
         ),
     }
 
@@ -363,11 +461,23 @@ def forms_of(w: World) -> dict[str, Form]:
 # URLs with an object id: the same request for another store's object, or an id that
 # overflows, or none that exists, answers 404 and changes nothing.
 OBJECT_TARGETS = {
-    "order_detail": "order", "order_confirm": "order", "order_pack": "order", "order_ship": "order",
-    "order_ready_for_pickup": "order", "order_mark_received": "order", "order_cancel": "order",
-    "order_delivery": "order", "order_payment": "order", "order_items": "order", "order_item_add": "order",
-    "order_split": "order", "order_comment": "order", "order_call": "order", "offer_stock": "offer",
-    "offer_pause": "offer", "member_remove": "member",
+    "order_detail": "order",
+    "order_confirm": "order",
+    "order_pack": "order",
+    "order_ship": "order",
+    "order_ready_for_pickup": "order",
+    "order_mark_received": "order",
+    "order_cancel": "order",
+    "order_delivery": "order",
+    "order_payment": "order",
+    "order_items": "order",
+    "order_item_add": "order",
+    "order_split": "order",
+    "order_comment": "order",
+    "order_call": "order",
+    "offer_stock": "offer",
+    "offer_pause": "offer",
+    "member_remove": "member",
 }
 
 
@@ -377,8 +487,11 @@ OBJECT_TARGETS = {
 def _tables() -> list[str]:
     tables = [get_user_model()._meta.db_table]
     for label in ("orders", "sellers", "notifications", "marketplace"):
-        tables += [model._meta.db_table for model in apps.get_app_config(label).get_models()
-                   if not model._meta.proxy and model._meta.managed]
+        tables += [
+            model._meta.db_table
+            for model in apps.get_app_config(label).get_models()
+            if not model._meta.proxy and model._meta.managed
+        ]
     return tables
 
 
@@ -458,8 +571,9 @@ class Sender:
         self.failures: list[str] = []
         self.count = 0
 
-    def send(self, form: Form, data: dict, *, url: str | None = None, method: str | None = None,
-             label: str = "") -> Outcome:
+    def send(
+        self, form: Form, data: dict, *, url: str | None = None, method: str | None = None, label: str = ""
+    ) -> Outcome:
         client = self.clients[form.client]
         method = method or form.method
         url = url or form.url
@@ -526,8 +640,13 @@ def en(world, db):
 @pytest.fixture
 def sender(world, db):
     with translation.override("en"):
-        yield Sender({"manager": english_client(world.manager), "owner": english_client(world.owner),
-                      "anonymous": english_client()})
+        yield Sender(
+            {
+                "manager": english_client(world.manager),
+                "owner": english_client(world.owner),
+                "anonymous": english_client(),
+            }
+        )
 
 
 def hostile_values(kind: str) -> list[str]:
@@ -547,20 +666,57 @@ def _short(value) -> str:
 
 
 def cabinet_and_public_patterns() -> list:
-    return [p for pattern in get_resolver().url_patterns
-            if isinstance(pattern, URLResolver) and pattern.namespace in ("cabinet", "orders")
-            for p in pattern.url_patterns]
+    return [
+        p
+        for pattern in get_resolver().url_patterns
+        if isinstance(pattern, URLResolver) and pattern.namespace in ("cabinet", "orders")
+        for p in pattern.url_patterns
+    ]
 
 
 FORM_NAMES = [
-    "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
-    "store_switch", "home", "order_list", "order_detail", "order_confirm", "order_pack", "order_ship",
-    "order_ship_courier", "order_ready_for_pickup", "order_mark_received", "order_cancel", "order_cancel_out_of_stock",
-    "order_delivery", "order_delivery_courier", "order_payment", "order_items", "order_item_add",
-    "order_item_add_pricey", "order_split", "order_comment", "order_call", "offer_list", "offer_stock", "offer_pause",
-    "store_settings", "store_settings_my_language", "store_settings_store_language", "store_email", "member_invite",
-    "member_remove", "member_remove_owner", "telegram_link", "telegram_unlink",
-    "notification_prefs", "public_order", "public_order_cancel",
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "store_switch",
+    "home",
+    "order_list",
+    "order_detail",
+    "order_confirm",
+    "order_pack",
+    "order_ship",
+    "order_ship_courier",
+    "order_ready_for_pickup",
+    "order_mark_received",
+    "order_cancel",
+    "order_cancel_out_of_stock",
+    "order_delivery",
+    "order_delivery_courier",
+    "order_payment",
+    "order_items",
+    "order_item_add",
+    "order_item_add_pricey",
+    "order_split",
+    "order_comment",
+    "order_call",
+    "offer_list",
+    "offer_stock",
+    "offer_pause",
+    "store_settings",
+    "store_settings_my_language",
+    "store_settings_store_language",
+    "store_email",
+    "member_invite",
+    "member_remove",
+    "member_remove_owner",
+    "telegram_link",
+    "telegram_unlink",
+    "notification_prefs",
+    "public_order",
+    "public_order_cancel",
 ]
 
 
@@ -615,15 +771,18 @@ def test_the_public_page_answers_404_to_any_other_token(world, sender):
     form = forms_of(world)["public_order"]
     for token in ("A" * 20, "A" * 64, world.outsider_order.public_token[:-1] + "_", "a%00" * 10, "x" * 10_000):
         for url in (f"/o/{token}/", f"/o/{token}/cancel/"):
-            outcome = sender.send(form, {"confirm": "on"}, url=url, method="post" if "cancel" in url else "get",
-                                  label="token")
+            outcome = sender.send(
+                form, {"confirm": "on"}, url=url, method="post" if "cancel" in url else "get", label="token"
+            )
             assert outcome.error or outcome.status in (404, 405), (url[:80], outcome.status)
     sender.check()
 
 
 @hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(q=st.text(st.characters(exclude_categories=("Cs",)), max_size=300),
-       page=st.one_of(st.integers(), st.text(st.characters(exclude_categories=("Cs",)), max_size=30)))
+@given(
+    q=st.text(st.characters(exclude_categories=("Cs",)), max_size=300),
+    page=st.one_of(st.integers(), st.text(st.characters(exclude_categories=("Cs",)), max_size=30)),
+)
 def test_any_search_text_gets_an_answer(world, sender, q, page):
     """The two search boxes (orders, offers) and their page numbers, with any text at all."""
     forms = forms_of(world)
@@ -640,8 +799,12 @@ def _pack(order, ship_by):
 
 
 def _delivery(order, ship_by):
-    data = {"delivery-method": "nova_poshta", "delivery-branch": "Branch 7", "delivery-cost": "70",
-            "delivery-ship_by": ship_by.isoformat()}
+    data = {
+        "delivery-method": "nova_poshta",
+        "delivery-branch": "Branch 7",
+        "delivery-cost": "70",
+        "delivery-ship_by": ship_by.isoformat(),
+    }
     return DeliveryForm(data, order=order, prefix="delivery")
 
 
@@ -661,11 +824,14 @@ def test_the_ship_by_date_is_bounded_by_today_and_the_policys_maximum(make, worl
         assert form.errors["ship_by"][0].startswith(f"The ship-by date can be at most {limit} days ahead")
     # Through the page: refused by the form, before any service is called.
     action = make.__name__.removeprefix("_")
-    with patch("sellers.cabinet.views.orders.order_pack") as pack, \
-            patch("sellers.cabinet.views.orders.order_update_delivery") as update:
+    with (
+        patch("sellers.cabinet.views.orders.order_pack") as pack,
+        patch("sellers.cabinet.views.orders.order_update_delivery") as update,
+    ):
         for far in ("9999-12-31", "0001-01-01"):
-            response = sender.clients["manager"].post(reverse(f"cabinet:order_{action}", args=[order.pk]),
-                                                      {f"{action}-ship_by": far})
+            response = sender.clients["manager"].post(
+                reverse(f"cabinet:order_{action}", args=[order.pk]), {f"{action}-ship_by": far}
+            )
             assert response.status_code == 422
     assert not pack.called and not update.called
     # The order's own date, even one that has passed, is not new input: the form keeps it.
@@ -718,11 +884,23 @@ def every_form(w: World) -> list:
     items = list(w.accepted.items.all())
     order = w.accepted
     return [
-        OrderFilterForm(), PackForm(order=w.confirmed), ShipForm(order=w.shipping_np),
-        ShipForm(order=w.shipping_courier), CancelForm(order=order, items=items), DeliveryForm(order=order),
-        ItemsForm(order=order, items=items), AddItemForm(order=order), SplitForm(order=order, items=items),
-        CommentForm(order=order), CallForm(order=order), StockForm(), OfferSearchForm(), StoreEmailForm(),
-        InviteForm(), LoginForm(), BuyerCancelForm(),
+        OrderFilterForm(),
+        PackForm(order=w.confirmed),
+        ShipForm(order=w.shipping_np),
+        ShipForm(order=w.shipping_courier),
+        CancelForm(order=order, items=items),
+        DeliveryForm(order=order),
+        ItemsForm(order=order, items=items),
+        AddItemForm(order=order),
+        SplitForm(order=order, items=items),
+        CommentForm(order=order),
+        CallForm(order=order),
+        StockForm(),
+        OfferSearchForm(),
+        StoreEmailForm(),
+        InviteForm(),
+        LoginForm(),
+        BuyerCancelForm(),
     ]
 
 
@@ -768,8 +946,10 @@ def test_a_nul_byte_in_the_offer_search_gets_a_message(q, world, sender):
     assert "Search: Null characters are not allowed." in response.content.decode()
 
 
-@pytest.mark.parametrize("q, searched", [("a\x00b", None), ("x" * 101, None), ("#²⁵", "#25"), ("０５０", "050"),
-                                         ("٠٥٠١٢٣٤٥٦٧", "0501234567")])
+@pytest.mark.parametrize(
+    "q, searched",
+    [("a\x00b", None), ("x" * 101, None), ("#²⁵", "#25"), ("０５０", "050"), ("٠٥٠١٢٣٤٥٦٧", "0501234567")],
+)
 def test_the_search_boxes_read_any_digit_and_refuse_nul(q, searched, world, en):
     for form in (OrderFilterForm({"q": q}), OfferSearchForm({"q": q})):
         assert form.is_valid() == (searched is not None)
@@ -777,10 +957,27 @@ def test_the_search_boxes_read_any_digit_and_refuse_nul(q, searched, world, en):
             assert form.cleaned_data["q"] == searched
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("7", 7), (" 7 ", 7), ("+7", 7), ("-7", -7), (7, 7), ("", 0), (None, 0), ("²", 0), ("٣", 0), ("1e3", 0),
-    ("1_000", 0), ("9" * 19, 0), (str(2**63 - 1), 2**63 - 1), (str(2**63), 0), ("9" * 5_000, 0), (True, 0),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("7", 7),
+        (" 7 ", 7),
+        ("+7", 7),
+        ("-7", -7),
+        (7, 7),
+        ("", 0),
+        (None, 0),
+        ("²", 0),
+        ("٣", 0),
+        ("1e3", 0),
+        ("1_000", 0),
+        ("9" * 19, 0),
+        (str(2**63 - 1), 2**63 - 1),
+        (str(2**63), 0),
+        ("9" * 5_000, 0),
+        (True, 0),
+    ],
+)
 def test_int_param_reads_only_plain_bounded_numbers(value, expected):
     assert int_param(value, 0) == expected
     assert int_param("5", 0, minimum=6) == 0 and int_param("5", 0, maximum=4) == 0

@@ -19,8 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_the_import_contracts_are_kept():
     """marketplace imports no app, notifications reads only the models and choices it renders,
     sellers does not import orders, nothing imports the cabinet."""
-    result = subprocess.run([str(Path(sys.executable).parent / "lint-imports")], cwd=ROOT, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports")], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "Contracts: 2 kept, 0 broken." in result.stdout
 
@@ -40,5 +41,6 @@ def test_a_calendar_edit_queues_the_deadline_recompute_through_the_signal(django
 def test_the_buyer_page_filters_are_the_marketplace_display_library():
     with translation.override("en"):
         html = Template("{% load display %}{{ amount|uah }} | {{ left|time_left }} | {{ tel|phone }}").render(
-            Context({"amount": Decimal("1249.9"), "left": timedelta(hours=2, minutes=5), "tel": "+380501234567"}))
+            Context({"amount": Decimal("1249.9"), "left": timedelta(hours=2, minutes=5), "tel": "+380501234567"})
+        )
     assert html == "1\u202f249.90\u00a0₴ | 2 h 05 min | +380 50 123 4567"

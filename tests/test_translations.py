@@ -26,14 +26,13 @@ from django.utils import translation
 ROOT = Path(__file__).resolve().parent.parent
 LANGS = ("uk", "ru")
 CATALOG_DIRS = {"project": ROOT / "locale", "notifications": ROOT / "notifications" / "locale"}
-PLURAL_FORMS = (
-    "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);"
-)
+PLURAL_FORMS = "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);"
 # What makemessages scans: the project's source, the notifications app, the templates.
 SOURCES = ("marketplace", "orders", "sellers", "notifications", "templates", "manage.py")
 
 
 # --- a small .po reader (stdlib only) -----------------------------------------------------
+
 
 @dataclass
 class Entry:
@@ -180,6 +179,7 @@ def test_both_languages_translate_the_same_messages():
 
 # --- (b) up to date with the code -----------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_catalogs_hold_every_message_of_the_code(tmp_path):
     """makemessages on a copy of the sources finds no message the committed catalogs lack
@@ -196,9 +196,12 @@ def test_catalogs_hold_every_message_of_the_code(tmp_path):
     env = {**os.environ, "DEBUG": "1", "VAR_DIR": str(tmp_path / "var"), "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     result = subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "-l", "uk", "-e", "html,txt,py", "--no-obsolete",
-         "--ignore=var"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", "makemessages", "-l", "uk", "-e", "html,txt,py", "--no-obsolete", "--ignore=var"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
 
@@ -216,6 +219,7 @@ def test_catalogs_hold_every_message_of_the_code(tmp_path):
 
 
 # --- (c) compiled ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", catalogs(), ids=catalog_id)
 def test_compiled_catalog_matches_the_po(path):
@@ -243,13 +247,25 @@ def test_plural_forms_at_runtime():
 
     with translation.override("uk"):
         assert [results(n) for n in (1, 3, 5, 11, 21, 24)] == [
-            "1 результат", "3 результати", "5 результатів", "11 результатів", "21 результат", "24 результати"]
+            "1 результат",
+            "3 результати",
+            "5 результатів",
+            "11 результатів",
+            "21 результат",
+            "24 результати",
+        ]
     with translation.override("ru"):
         assert [results(n) for n in (1, 3, 5, 12, 101)] == [
-            "1 результат", "3 результата", "5 результатов", "12 результатов", "101 результат"]
+            "1 результат",
+            "3 результата",
+            "5 результатов",
+            "12 результатов",
+            "101 результат",
+        ]
 
 
 # --- (d) pages in Ukrainian by default ---------------------------------------------------------
+
 
 def page(client: Client, url: str) -> str:
     response = client.get(url)
@@ -290,13 +306,27 @@ def test_order_page_is_ukrainian_without_a_language_cookie(order_page):
     assert_language(
         html,
         present=[
-            f"Замовлення №{order_page.order.pk}", "Потребує узгодження з покупцем", "Наступний крок",
-            "Підтвердити замовлення", "Скасувати замовлення", "Покупець", "Товари", "Доставка",
-            "Сценарій дзвінка", "Історія", "Вийти",
+            f"Замовлення №{order_page.order.pk}",
+            "Потребує узгодження з покупцем",
+            "Наступний крок",
+            "Підтвердити замовлення",
+            "Скасувати замовлення",
+            "Покупець",
+            "Товари",
+            "Доставка",
+            "Сценарій дзвінка",
+            "Історія",
+            "Вийти",
         ],
         absent=[
-            "Needs agreement with the buyer", "Next step", "Confirm the order", "Cancel the order",
-            "Call script", "History", "Sign out", "Order #",
+            "Needs agreement with the buyer",
+            "Next step",
+            "Confirm the order",
+            "Cancel the order",
+            "Call script",
+            "History",
+            "Sign out",
+            "Order #",
         ],
     )
 

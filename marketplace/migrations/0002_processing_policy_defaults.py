@@ -1,4 +1,4 @@
-"""The seed's processing-time table (SPEC §4) as the default policy."""
+"""The seed's processing-time table (docs/rules.md §4) as the default policy."""
 
 from django.db import migrations
 

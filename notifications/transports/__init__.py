@@ -16,8 +16,16 @@ class Failure(Exception):
     migrate_to: the Telegram group became a supergroup with this id.
     """
 
-    def __init__(self, message: str, *, permanent: bool = False, retry_at: datetime | None = None,
-                 pause_channel: bool = False, chat_gone: bool = False, migrate_to: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_at: datetime | None = None,
+        pause_channel: bool = False,
+        chat_gone: bool = False,
+        migrate_to: int | None = None,
+    ):
         super().__init__(message)
         self.permanent = permanent or chat_gone
         self.retry_at = retry_at

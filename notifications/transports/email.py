@@ -40,8 +40,12 @@ class EmailTransport:
             if isinstance(session, requests.Session):
                 pin_environment(session, getattr(self.connection, "api_url", "") or "https://")
         email = EmailMultiAlternatives(
-            subject=content["subject"], body=content["text"], from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[message.recipient], headers={"X-Outbox-Id": str(message.pk)}, connection=self.connection,
+            subject=content["subject"],
+            body=content["text"],
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[message.recipient],
+            headers={"X-Outbox-Id": str(message.pk)},
+            connection=self.connection,
         )
         if content.get("html"):
             email.attach_alternative(content["html"], "text/html")

@@ -9,6 +9,7 @@ import requests
 from django.conf import settings
 
 from marketplace import clock
+
 from . import Failure
 from .http import pin_environment
 
@@ -26,8 +27,9 @@ CHAT_GONE = (
 
 
 class TelegramError(Exception):
-    def __init__(self, description: str, *, status: int | None, retry_after: int | None = None,
-                 migrate_to: int | None = None):
+    def __init__(
+        self, description: str, *, status: int | None, retry_after: int | None = None, migrate_to: int | None = None
+    ):
         super().__init__(description)
         self.description = description
         self.status = status
@@ -95,8 +97,9 @@ class TelegramTransport:
         if self.client is None:
             self.client = TelegramClient()
         try:
-            return str(self.client.send_message(message.recipient, content["text"],
-                                                parse_mode=content.get("parse_mode")))
+            return str(
+                self.client.send_message(message.recipient, content["text"], parse_mode=content.get("parse_mode"))
+            )
         except TelegramError as exc:
             raise classify(exc) from exc
 
@@ -106,8 +109,9 @@ def classify(exc: TelegramError) -> Failure:
     lowered = description.lower()
     if status == 429:
         wait = max(1, exc.retry_after or 1)
-        return Failure(f"Telegram 429: {description}", retry_at=clock.now() + timedelta(seconds=wait),
-                       pause_channel=True)
+        return Failure(
+            f"Telegram 429: {description}", retry_at=clock.now() + timedelta(seconds=wait), pause_channel=True
+        )
     if exc.migrate_to is not None:
         return Failure(f"Telegram: {description}", migrate_to=exc.migrate_to)
     if status in (400, 403) and any(marker in lowered for marker in CHAT_GONE):

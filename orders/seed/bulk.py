@@ -50,51 +50,102 @@ HistoricalOrder = Order.history.model
 
 # Final status → weight. ≈90 % terminal.
 STATUS_MIX = {
-    Status.RECEIVED: 700, Status.CANCELLED: 200,
-    Status.NEW: 20, Status.ACCEPTED: 20, Status.CONFIRMED: 15, Status.AWAITING_SHIPMENT: 15,
-    Status.IN_DELIVERY: 20, Status.AWAITING_PICKUP: 10,
+    Status.RECEIVED: 700,
+    Status.CANCELLED: 200,
+    Status.NEW: 20,
+    Status.ACCEPTED: 20,
+    Status.CONFIRMED: 15,
+    Status.AWAITING_SHIPMENT: 15,
+    Status.IN_DELIVERY: 20,
+    Status.AWAITING_PICKUP: 10,
 }
 CANCEL_MIX = {
-    CancelReason.BUYER_CANCELLED: 30, CancelReason.BUYER_UNREACHABLE: 15, CancelReason.OUT_OF_STOCK: 12,
-    CancelReason.PROCESSING_TIME_EXPIRED: 10, CancelReason.BUYER_CHANGED_MIND: 8,
-    CancelReason.BUYER_NOT_PICKED_UP: 6, CancelReason.OTHER: 6, CancelReason.SHIPPING_TIME_EXPIRED: 5,
-    CancelReason.LATE_DELIVERY: 4, CancelReason.MUTUAL: 4,
+    CancelReason.BUYER_CANCELLED: 30,
+    CancelReason.BUYER_UNREACHABLE: 15,
+    CancelReason.OUT_OF_STOCK: 12,
+    CancelReason.PROCESSING_TIME_EXPIRED: 10,
+    CancelReason.BUYER_CHANGED_MIND: 8,
+    CancelReason.BUYER_NOT_PICKED_UP: 6,
+    CancelReason.OTHER: 6,
+    CancelReason.SHIPPING_TIME_EXPIRED: 5,
+    CancelReason.LATE_DELIVERY: 4,
+    CancelReason.MUTUAL: 4,
 }
 CANCELLED_BY = {
-    CancelReason.BUYER_CANCELLED: ActorKind.BUYER, CancelReason.LATE_DELIVERY: ActorKind.BUYER,
-    CancelReason.MUTUAL: ActorKind.BUYER, CancelReason.PROCESSING_TIME_EXPIRED: ActorKind.PLATFORM,
-    CancelReason.SHIPPING_TIME_EXPIRED: ActorKind.PLATFORM, CancelReason.BUYER_CHANGED_MIND: ActorKind.CARRIER,
+    CancelReason.BUYER_CANCELLED: ActorKind.BUYER,
+    CancelReason.LATE_DELIVERY: ActorKind.BUYER,
+    CancelReason.MUTUAL: ActorKind.BUYER,
+    CancelReason.PROCESSING_TIME_EXPIRED: ActorKind.PLATFORM,
+    CancelReason.SHIPPING_TIME_EXPIRED: ActorKind.PLATFORM,
+    CancelReason.BUYER_CHANGED_MIND: ActorKind.CARRIER,
 }
-OTHER_COMMENTS = ["Покупець просить інший колір, якого немає.", "Товар пошкоджено на складі.",
-                  "Покупець оформив замовлення двічі."]
+OTHER_COMMENTS = [
+    "Покупець просить інший колір, якого немає.",
+    "Товар пошкоджено на складі.",
+    "Покупець оформив замовлення двічі.",
+]
 # The transition that led to each open status, and who made it.
 LAST_ACTION = {
-    Status.ACCEPTED: ("accept", ActorKind.SELLER), Status.CONFIRMED: ("confirm", ActorKind.SELLER),
-    Status.AWAITING_SHIPMENT: ("pack", ActorKind.SELLER), Status.IN_DELIVERY: ("ship", ActorKind.SELLER),
+    Status.ACCEPTED: ("accept", ActorKind.SELLER),
+    Status.CONFIRMED: ("confirm", ActorKind.SELLER),
+    Status.AWAITING_SHIPMENT: ("pack", ActorKind.SELLER),
+    Status.IN_DELIVERY: ("ship", ActorKind.SELLER),
     Status.AWAITING_PICKUP: ("ready_for_pickup", ActorKind.SELLER),
 }
 # How long ago an order now in each status was placed, in seconds (min, max).
 AGE = {
-    Status.NEW: (0, 3 * 3600), Status.ACCEPTED: (0, 8 * 3600), Status.CONFIRMED: (2 * 3600, 3 * 86400),
-    Status.AWAITING_SHIPMENT: (2 * 3600, 3 * 86400), Status.IN_DELIVERY: (86400, 5 * 86400),
+    Status.NEW: (0, 3 * 3600),
+    Status.ACCEPTED: (0, 8 * 3600),
+    Status.CONFIRMED: (2 * 3600, 3 * 86400),
+    Status.AWAITING_SHIPMENT: (2 * 3600, 3 * 86400),
+    Status.IN_DELIVERY: (86400, 5 * 86400),
     Status.AWAITING_PICKUP: (86400, 4 * 86400),
-    Status.RECEIVED: (2 * 86400, 90 * 86400), Status.CANCELLED: (0, 90 * 86400),
+    Status.RECEIVED: (2 * 86400, 90 * 86400),
+    Status.CANCELLED: (0, 90 * 86400),
 }
-PAYMENTS = ([PaymentMethod.CASH_ON_DELIVERY] * 12 + [PaymentMethod.CARD_ONLINE] * 7 + [PaymentMethod.BANK_TRANSFER])
+PAYMENTS = [PaymentMethod.CASH_ON_DELIVERY] * 12 + [PaymentMethod.CARD_ONLINE] * 7 + [PaymentMethod.BANK_TRANSFER]
 LANGUAGES = ["uk"] * 16 + ["ru"] * 3 + ["en"]
 LINE_COUNTS = [1] * 6 + [2] * 3 + [3]
 QUANTITIES = [1] * 16 + [2] * 3 + [3]
 
 ORDER_COLUMNS = [
-    "id", "store_id", "status", "created_at", "status_changed_at", "buyer_name", "buyer_phone", "buyer_email",
-    "buyer_language", "public_token", "delivery_method", "delivery_branch", "delivery_address", "delivery_cost",
-    "ship_by", "ttn", "courier_phone", "courier_visit_at", "payment_method", "items_total", "total",
-    "cancel_reason", "cancel_comment", "cancelled_by", "excellent_deadline", "acceptable_deadline", "next_check_at",
+    "id",
+    "store_id",
+    "status",
+    "created_at",
+    "status_changed_at",
+    "buyer_name",
+    "buyer_phone",
+    "buyer_email",
+    "buyer_language",
+    "public_token",
+    "delivery_method",
+    "delivery_branch",
+    "delivery_address",
+    "delivery_cost",
+    "ship_by",
+    "ttn",
+    "courier_phone",
+    "courier_visit_at",
+    "payment_method",
+    "items_total",
+    "total",
+    "cancel_reason",
+    "cancel_comment",
+    "cancelled_by",
+    "excellent_deadline",
+    "acceptable_deadline",
+    "next_check_at",
 ]
 ITEM_COLUMNS = ["order_id", "offer_id", "title", "sku", "price", "quantity"]
 _HISTORY_FIELDS = {f.attname for f in HistoricalOrder._meta.concrete_fields}
 HISTORY_COLUMNS = [c for c in ORDER_COLUMNS if c in _HISTORY_FIELDS] + [
-    "actor_kind", "action", "history_date", "history_change_reason", "history_type", "history_user_id",
+    "actor_kind",
+    "action",
+    "history_date",
+    "history_change_reason",
+    "history_type",
+    "history_user_id",
 ]
 TOKEN_BYTES = 24  # as orders.models.new_public_token: 192 random bits, 32 URL-safe characters
 
@@ -133,7 +184,7 @@ def tokens(count: int) -> list[str]:
     """`count` public tokens, each like secrets.token_urlsafe(24), from one urandom call."""
     text = base64.urlsafe_b64encode(secrets.token_bytes(TOKEN_BYTES * count)).decode()
     size = TOKEN_BYTES * 4 // 3
-    return [text[i * size:(i + 1) * size] for i in range(count)]
+    return [text[i * size : (i + 1) * size] for i in range(count)]
 
 
 def _default_columns(model, named: list[str]) -> dict[str, object]:
@@ -174,8 +225,15 @@ def load_stores(stores: list[Store]) -> list[StoreStock]:
 class _DeadlineProbe:
     """What orders.deadlines reads and writes, without a model instance (fast)."""
 
-    __slots__ = ("status", "status_changed_at", "ship_by", "reminders_sent", "excellent_deadline",
-                 "acceptable_deadline", "next_check_at")
+    __slots__ = (
+        "status",
+        "status_changed_at",
+        "ship_by",
+        "reminders_sent",
+        "excellent_deadline",
+        "acceptable_deadline",
+        "next_check_at",
+    )
 
     def __init__(self, status, status_changed_at, ship_by):
         self.status, self.status_changed_at, self.ship_by, self.reminders_sent = status, status_changed_at, ship_by, 0
@@ -210,8 +268,7 @@ class Generator:
             method = NOVA_POSHTA
         else:
             roll = r()
-            method = NOVA_POSHTA if roll < 0.7 else (
-                COURIER if roll < 0.85 or status == IN_DELIVERY else PICKUP)
+            method = NOVA_POSHTA if roll < 0.7 else (COURIER if roll < 0.85 or status == IN_DELIVERY else PICKUP)
         carrier, courier = method == NOVA_POSHTA, method == COURIER
 
         offers = store.offers
@@ -221,8 +278,16 @@ class Generator:
         for offer_id, title, sku, price in (offers[(first + i) % len(offers)] for i in range(count)):
             quantity = QUANTITIES[int(r() * 20)]
             items_total += price * quantity
-            items.append({"order_id": order_id, "offer_id": offer_id, "title": title, "sku": sku,
-                          "price": money(price), "quantity": quantity})
+            items.append(
+                {
+                    "order_id": order_id,
+                    "offer_id": offer_id,
+                    "title": title,
+                    "sku": sku,
+                    "price": money(price),
+                    "quantity": quantity,
+                }
+            )
 
         agreed = status not in (NEW, ACCEPTED) and not (cancelled and r() < 0.5)
         delivery_cost = ship_by = None
@@ -232,20 +297,33 @@ class Generator:
         shipped = status in (IN_DELIVERY, RECEIVED) or reason == CHANGED_MIND
         name, phone, email = people.buyer(rng)
         row = {
-            "id": order_id, "store_id": store.store_id, "status": status, "created_at": created,
-            "status_changed_at": changed, "buyer_name": name, "buyer_phone": phone, "buyer_email": email,
-            "buyer_language": LANGUAGES[int(r() * 20)], "public_token": token, "delivery_method": method,
+            "id": order_id,
+            "store_id": store.store_id,
+            "status": status,
+            "created_at": created,
+            "status_changed_at": changed,
+            "buyer_name": name,
+            "buyer_phone": phone,
+            "buyer_email": email,
+            "buyer_language": LANGUAGES[int(r() * 20)],
+            "public_token": token,
+            "delivery_method": method,
             "delivery_branch": people.branch(rng) if carrier else "",
             "delivery_address": people.address(rng) if courier else "",
-            "delivery_cost": None if delivery_cost is None else money(delivery_cost), "ship_by": ship_by,
+            "delivery_cost": None if delivery_cost is None else money(delivery_cost),
+            "ship_by": ship_by,
             "ttn": people.ttn(rng) if shipped and carrier else "",
             "courier_phone": people.phone(rng) if shipped and courier else "",
             "courier_visit_at": changed if shipped and courier else None,
-            "payment_method": PAYMENTS[int(r() * 20)], "items_total": money(items_total),
-            "total": money(items_total + (delivery_cost or 0)), "cancel_reason": reason,
+            "payment_method": PAYMENTS[int(r() * 20)],
+            "items_total": money(items_total),
+            "total": money(items_total + (delivery_cost or 0)),
+            "cancel_reason": reason,
             "cancel_comment": OTHER_COMMENTS[int(r() * 3)] if reason == OTHER else "",
             "cancelled_by": CANCELLED_BY.get(reason, SELLER) if cancelled else "",
-            "excellent_deadline": None, "acceptable_deadline": None, "next_check_at": None,
+            "excellent_deadline": None,
+            "acceptable_deadline": None,
+            "next_check_at": None,
         }
         if status in OPEN:
             probe = _DeadlineProbe(status, changed, ship_by)
@@ -257,10 +335,25 @@ class Generator:
 
     def _history(self, row: dict, store: StoreStock) -> list[dict]:
         placed = dict(
-            row, status=NEW, status_changed_at=row["created_at"], delivery_cost=None, ship_by=None, ttn="",
-            courier_phone="", courier_visit_at=None, total=row["items_total"], cancel_reason="", cancel_comment="",
-            cancelled_by="", excellent_deadline=None, acceptable_deadline=None, actor_kind=BUYER,
-            action="place", history_date=row["created_at"], history_change_reason=None, history_type="+",
+            row,
+            status=NEW,
+            status_changed_at=row["created_at"],
+            delivery_cost=None,
+            ship_by=None,
+            ttn="",
+            courier_phone="",
+            courier_visit_at=None,
+            total=row["items_total"],
+            cancel_reason="",
+            cancel_comment="",
+            cancelled_by="",
+            excellent_deadline=None,
+            acceptable_deadline=None,
+            actor_kind=BUYER,
+            action="place",
+            history_date=row["created_at"],
+            history_change_reason=None,
+            history_type="+",
             history_user_id=None,
         )
         status = row["status"]
@@ -274,9 +367,15 @@ class Generator:
             action, reason = ("hand_over" if carrier else "mark_received"), None
         else:
             (action, kind), reason = LAST_ACTION[status], None
-        last = dict(row, actor_kind=kind, action=action, history_date=row["status_changed_at"],
-                    history_change_reason=reason, history_type="~",
-                    history_user_id=store.seller_id if kind == SELLER else None)
+        last = dict(
+            row,
+            actor_kind=kind,
+            action=action,
+            history_date=row["status_changed_at"],
+            history_change_reason=reason,
+            history_type="~",
+            history_user_id=store.seller_id if kind == SELLER else None,
+        )
         return [placed, last]
 
 
@@ -288,8 +387,15 @@ class Result:
     seconds: float = 0.0
 
 
-def add_orders(count: int, stores: list[Store], *, batch_size: int = 20_000, history: bool = True,
-               seed: int | None = None, progress=None) -> Result:
+def add_orders(
+    count: int,
+    stores: list[Store],
+    *,
+    batch_size: int = 20_000,
+    history: bool = True,
+    seed: int | None = None,
+    progress=None,
+) -> Result:
     """Add `count` orders spread over `stores`; `progress(result)` is called after each batch."""
     generator = Generator(load_stores(stores), seed=seed)
     writer = _CopyWriter(history) if connection.vendor == "postgresql" else _OrmWriter(history)
@@ -330,8 +436,10 @@ class _CopyWriter:
 
     def write_batch(self, generator: Generator, size: int) -> tuple[int, int]:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                           [Order._meta.db_table, size])
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [Order._meta.db_table, size],
+            )
             ids = [row[0] for row in cursor.fetchall()]
             items, history = [], []
             order_row, item_row, history_row = self.orders[1], self.items[1], self.history_rows[1]
@@ -339,7 +447,7 @@ class _CopyWriter:
             # history rows follow in their own COPY.
             with cursor.copy(self.orders[0]) as copy:
                 write = copy.write_row
-                for order_id, token in zip(ids, tokens(size)):
+                for order_id, token in zip(ids, tokens(size), strict=True):
                     row, order_items, order_history = generator.order(order_id, token)
                     write(order_row(row))
                     items.extend(item_row(item) for item in order_items)
@@ -382,7 +490,7 @@ class _OrmWriter:
         generated = [generator.order(None, token) for token in tokens(size)]
         orders = Order.objects.bulk_create([Order(**row) for row, _items, _history in generated], batch_size=500)
         items, history = [], []
-        for order, (_row, order_items, order_history) in zip(orders, generated):
+        for order, (_row, order_items, order_history) in zip(orders, generated, strict=True):
             for item in order_items:
                 items.append(OrderItem(**dict(item, order_id=order.pk)))
             if self.history:

@@ -50,7 +50,9 @@ MODERATOR = DemoUser("moderator", "Ганна", "Стельмах", "moderator (
 
 STORES = (
     DemoStore(
-        slug="tekhnosvit", name="Техносвіт", email="tekhnosvit@example.com",
+        slug="tekhnosvit",
+        name="Техносвіт",
+        email="tekhnosvit@example.com",
         owner=DemoUser("tekhnosvit_owner", "Олександр", "Гнатюк", "owner"),
         manager=DemoUser("tekhnosvit_manager", "Вікторія", "Павленко", "manager"),
         offers=(
@@ -63,7 +65,9 @@ STORES = (
         ),
     ),
     DemoStore(
-        slug="zatyshna-oselia", name="Затишна оселя", email="",
+        slug="zatyshna-oselia",
+        name="Затишна оселя",
+        email="",
         owner=DemoUser("oselia_owner", "Світлана", "Кравчук", "owner"),
         manager=DemoUser("oselia_manager", "Ігор", "Данильченко", "manager", language="ru"),
         offers=(
@@ -76,7 +80,9 @@ STORES = (
         ),
     ),
     DemoStore(
-        slug="knyharnia-abetka", name="Книгарня «Абетка»", email="abetka@example.com",
+        slug="knyharnia-abetka",
+        name="Книгарня «Абетка»",
+        email="abetka@example.com",
         owner=DemoUser("abetka_owner", "Галина", "Мирошник", "owner"),
         manager=DemoUser("abetka_manager", "Петро", "Савчук", "manager", language="en"),
         offers=(
@@ -147,8 +153,10 @@ def create_demo(*, seed: int = 2025, reset_passwords: bool = False) -> tuple[lis
             StoreMember.objects.create(store=store, user=manager, role=StoreMember.Role.MANAGER)
             for spec_user, user in ((spec.owner, owner), (spec.manager, manager)):
                 UserSettings.objects.update_or_create(user=user, defaults={"language": spec_user.language})
-            offers = [Offer.objects.create(store=store, title=title, sku=sku, price=Decimal(price), stock=stock)
-                      for title, sku, price, stock in spec.offers]
+            offers = [
+                Offer.objects.create(store=store, title=title, sku=sku, price=Decimal(price), stock=stock)
+                for title, sku, price, stock in spec.offers
+            ]
             made += _StoreScenarios(store, offers, owner, manager, rng).run()
     return logins, made
 
@@ -172,7 +180,10 @@ class _StoreScenarios:
         chosen = self.rng.sample(self.offers[:-1], lines)  # the last offer is kept for the stock story
         self.count += 1
         return svc.order_place(
-            store=self.store, buyer_name=name, buyer_phone=phone, buyer_email=email,
+            store=self.store,
+            buyer_name=name,
+            buyer_phone=phone,
+            buyer_email=email,
             buyer_language=self.rng.choice(("uk", "uk", "uk", "uk", "ru", "en")),
             lines=[svc.Line(offer.pk, self.rng.choice((1, 1, 1, 2))) for offer in chosen],
             delivery_method=method,
@@ -190,23 +201,32 @@ class _StoreScenarios:
     def confirmed(self, method: str = DeliveryMethod.NOVA_POSHTA, *, lines: int = 1) -> Order:
         order = self.accepted(method, lines=lines)
         cost = {DeliveryMethod.NOVA_POSHTA: Decimal("80.00"), DeliveryMethod.COURIER: Decimal("150.00")}.get(
-            method, Decimal("0.00"))
+            method, Decimal("0.00")
+        )
         order = svc.order_update_delivery(
-            actor=self.seller(), order=order, method=method, branch=order.delivery_branch,
-            address=order.delivery_address, cost=cost, ship_by=clock.today() + timedelta(days=2),
+            actor=self.seller(),
+            order=order,
+            method=method,
+            branch=order.delivery_branch,
+            address=order.delivery_address,
+            cost=cost,
+            ship_by=clock.today() + timedelta(days=2),
         )
         return svc.order_confirm(actor=self.seller(), order=order)
 
     def shipped(self, method: str = DeliveryMethod.NOVA_POSHTA) -> Order:
         order = self.confirmed(method)
         if method == DeliveryMethod.COURIER:
-            return svc.order_ship(actor=self.seller(), order=order, courier_phone=people.phone(self.rng),
-                                  courier_visit_at=clock.now() + timedelta(hours=3))
+            return svc.order_ship(
+                actor=self.seller(),
+                order=order,
+                courier_phone=people.phone(self.rng),
+                courier_visit_at=clock.now() + timedelta(hours=3),
+            )
         return svc.order_ship(actor=self.seller(), order=order, ttn=people.ttn(self.rng))
 
     def at_pickup(self) -> Order:
         return svc.order_ready_for_pickup(actor=self.seller(), order=self.confirmed(DeliveryMethod.PICKUP))
-
 
     # --- the scenarios ---
 
@@ -215,13 +235,17 @@ class _StoreScenarios:
         self.place()
         self.place(DeliveryMethod.PICKUP)
         order = self.accepted()
-        svc.order_call_log(actor=self.seller(), order=order, outcome=CallAttempt.Outcome.NO_ANSWER,
-                           note="Не бере слухавку, передзвонити ввечері")
-        svc.order_comment_add(actor=self.seller(), order=order,
-                              text="Покупець просив передзвонити після 18:00, уточнити колір.")
+        svc.order_call_log(
+            actor=self.seller(),
+            order=order,
+            outcome=CallAttempt.Outcome.NO_ANSWER,
+            note="Не бере слухавку, передзвонити ввечері",
+        )
+        svc.order_comment_add(
+            actor=self.seller(), order=order, text="Покупець просив передзвонити після 18:00, уточнити колір."
+        )
         self.confirmed(DeliveryMethod.COURIER)
-        svc.order_pack(actor=self.seller(), order=self.confirmed(),
-                       ship_by=clock.today() + timedelta(days=3))
+        svc.order_pack(actor=self.seller(), order=self.confirmed(), ship_by=clock.today() + timedelta(days=3))
         self.shipped(DeliveryMethod.NOVA_POSHTA)
         self.shipped(DeliveryMethod.COURIER)
         self.at_pickup()
@@ -239,21 +263,29 @@ class _StoreScenarios:
         self.count += 1
 
         # Cancelled, with several reasons.
-        # A number of no Ukrainian operator cannot be called: unreachable at once (SPEC §5).
+        # A number of no Ukrainian operator cannot be called: unreachable at once (docs/rules.md §5).
         order = self.accepted_with(phone="+48512345678")
         svc.order_cancel(actor=self.seller(), order=order, reason=CancelReason.BUYER_UNREACHABLE)
-        svc.order_cancel_by_platform(order=self.shipped(DeliveryMethod.NOVA_POSHTA),
-                                     reason=CancelReason.BUYER_CHANGED_MIND)
+        svc.order_cancel_by_platform(
+            order=self.shipped(DeliveryMethod.NOVA_POSHTA), reason=CancelReason.BUYER_CHANGED_MIND
+        )
         svc.order_cancel(actor=self.seller(), order=self.at_pickup(), reason=CancelReason.BUYER_NOT_PICKED_UP)
-        svc.order_cancel(actor=self.seller(), order=self.accepted(), reason=CancelReason.OTHER,
-                         comment="Покупець просить інший колір, якого немає у постачальника.")
+        svc.order_cancel(
+            actor=self.seller(),
+            order=self.accepted(),
+            reason=CancelReason.OTHER,
+            comment="Покупець просить інший колір, якого немає у постачальника.",
+        )
         svc.order_cancel_by_buyer(order=self.place(), comment="Знайшов дешевше.")
         svc.order_cancel_by_platform(order=self.place(), reason=CancelReason.PROCESSING_TIME_EXPIRED)
         # Out of stock last: the seller corrects the last offer's stock to zero.
         last = self.offers[-1]
         order = svc.order_place(
-            store=self.store, buyer_name="Олена Коваленко", buyer_phone=people.phone(self.rng),
-            lines=[svc.Line(last.pk, 1)], delivery_method=DeliveryMethod.NOVA_POSHTA,
+            store=self.store,
+            buyer_name="Олена Коваленко",
+            buyer_phone=people.phone(self.rng),
+            lines=[svc.Line(last.pk, 1)],
+            delivery_method=DeliveryMethod.NOVA_POSHTA,
             delivery_branch=people.branch(self.rng),
         )
         self.count += 1

@@ -6,27 +6,84 @@ import random
 
 # (Ukrainian, Latin) pairs; the Latin form makes the e-mail address.
 FIRST_NAMES = [
-    ("Олена", "olena"), ("Андрій", "andrii"), ("Ірина", "iryna"), ("Максим", "maksym"), ("Наталія", "nataliia"),
-    ("Дмитро", "dmytro"), ("Юлія", "yuliia"), ("Сергій", "serhii"), ("Оксана", "oksana"), ("Тарас", "taras"),
-    ("Марія", "mariia"), ("Богдан", "bohdan"), ("Анастасія", "anastasiia"), ("Олег", "oleh"),
-    ("Катерина", "kateryna"), ("Василь", "vasyl"), ("Софія", "sofiia"), ("Ярослав", "yaroslav"),
-    ("Тетяна", "tetiana"), ("Роман", "roman"), ("Людмила", "liudmyla"), ("Віталій", "vitalii"),
-    ("Христина", "khrystyna"), ("Назар", "nazar"),
+    ("Олена", "olena"),
+    ("Андрій", "andrii"),
+    ("Ірина", "iryna"),
+    ("Максим", "maksym"),
+    ("Наталія", "nataliia"),
+    ("Дмитро", "dmytro"),
+    ("Юлія", "yuliia"),
+    ("Сергій", "serhii"),
+    ("Оксана", "oksana"),
+    ("Тарас", "taras"),
+    ("Марія", "mariia"),
+    ("Богдан", "bohdan"),
+    ("Анастасія", "anastasiia"),
+    ("Олег", "oleh"),
+    ("Катерина", "kateryna"),
+    ("Василь", "vasyl"),
+    ("Софія", "sofiia"),
+    ("Ярослав", "yaroslav"),
+    ("Тетяна", "tetiana"),
+    ("Роман", "roman"),
+    ("Людмила", "liudmyla"),
+    ("Віталій", "vitalii"),
+    ("Христина", "khrystyna"),
+    ("Назар", "nazar"),
 ]
 LAST_NAMES = [
-    ("Коваленко", "kovalenko"), ("Шевченко", "shevchenko"), ("Бондаренко", "bondarenko"),
-    ("Ткаченко", "tkachenko"), ("Кравченко", "kravchenko"), ("Олійник", "oliinyk"), ("Мельник", "melnyk"),
-    ("Поліщук", "polishchuk"), ("Лисенко", "lysenko"), ("Бойко", "boiko"), ("Савченко", "savchenko"),
-    ("Руденко", "rudenko"), ("Мороз", "moroz"), ("Кушнір", "kushnir"), ("Гончаренко", "honcharenko"),
-    ("Левченко", "levchenko"), ("Марченко", "marchenko"), ("Ковальчук", "kovalchuk"), ("Романюк", "romaniuk"),
-    ("Петренко", "petrenko"), ("Іваненко", "ivanenko"), ("Зінченко", "zinchenko"), ("Литвиненко", "lytvynenko"),
+    ("Коваленко", "kovalenko"),
+    ("Шевченко", "shevchenko"),
+    ("Бондаренко", "bondarenko"),
+    ("Ткаченко", "tkachenko"),
+    ("Кравченко", "kravchenko"),
+    ("Олійник", "oliinyk"),
+    ("Мельник", "melnyk"),
+    ("Поліщук", "polishchuk"),
+    ("Лисенко", "lysenko"),
+    ("Бойко", "boiko"),
+    ("Савченко", "savchenko"),
+    ("Руденко", "rudenko"),
+    ("Мороз", "moroz"),
+    ("Кушнір", "kushnir"),
+    ("Гончаренко", "honcharenko"),
+    ("Левченко", "levchenko"),
+    ("Марченко", "marchenko"),
+    ("Ковальчук", "kovalchuk"),
+    ("Романюк", "romaniuk"),
+    ("Петренко", "petrenko"),
+    ("Іваненко", "ivanenko"),
+    ("Зінченко", "zinchenko"),
+    ("Литвиненко", "lytvynenko"),
 ]
 # Mobile operator codes: Vodafone, Kyivstar, lifecell.
 OPERATOR_CODES = ["50", "66", "95", "99", "67", "68", "96", "97", "98", "63", "73", "93"]
-CITIES = ["Київ", "Львів", "Харків", "Одеса", "Дніпро", "Вінниця", "Полтава", "Чернігів", "Житомир",
-          "Івано-Франківськ", "Тернопіль", "Ужгород"]
-STREETS = ["вул. Шевченка", "вул. Івана Франка", "вул. Грушевського", "вул. Соборна", "просп. Незалежності",
-           "вул. Садова", "вул. Лесі Українки", "вул. Київська", "вул. Героїв Майдану", "вул. Замкова"]
+CITIES = [
+    "Київ",
+    "Львів",
+    "Харків",
+    "Одеса",
+    "Дніпро",
+    "Вінниця",
+    "Полтава",
+    "Чернігів",
+    "Житомир",
+    "Івано-Франківськ",
+    "Тернопіль",
+    "Ужгород",
+]
+STREETS = [
+    "вул. Шевченка",
+    "вул. Івана Франка",
+    "вул. Грушевського",
+    "вул. Соборна",
+    "просп. Незалежності",
+    "вул. Садова",
+    "вул. Лесі Українки",
+    "вул. Київська",
+    "вул. Героїв Майдану",
+    "вул. Замкова",
+]
 MAIL_DOMAINS = ["example.com", "example.net", "example.org"]
 
 
@@ -47,13 +104,16 @@ def buyer(rng: random.Random) -> tuple[str, str, str]:
 
 
 def branch(rng: random.Random) -> str:
-    return (f"Відділення №{1 + int(rng.random() * 400)}: {_pick(rng, CITIES)}, {_pick(rng, STREETS)}, "
-            f"{1 + int(rng.random() * 120)}")
+    return (
+        f"Відділення №{1 + int(rng.random() * 400)}: {_pick(rng, CITIES)}, {_pick(rng, STREETS)}, "
+        f"{1 + int(rng.random() * 120)}"
+    )
 
 
 def address(rng: random.Random) -> str:
-    return (f"{_pick(rng, CITIES)}, {_pick(rng, STREETS)}, {1 + int(rng.random() * 120)}, "
-            f"кв. {1 + int(rng.random() * 200)}")
+    return (
+        f"{_pick(rng, CITIES)}, {_pick(rng, STREETS)}, {1 + int(rng.random() * 120)}, кв. {1 + int(rng.random() * 200)}"
+    )
 
 
 def ttn(rng: random.Random) -> str:

@@ -1,7 +1,13 @@
 """Order services: one function per business action (see docs/architecture.md)."""
 
 from .cancellation import order_cancel, order_cancel_by_buyer, order_cancel_by_platform
-from .editing import order_add_item, order_items_update, order_set_item_quantity, order_update_delivery, order_update_payment
+from .editing import (
+    order_add_item,
+    order_items_update,
+    order_set_item_quantity,
+    order_update_delivery,
+    order_update_payment,
+)
 from .expiry import order_expire, orders_expire
 from .lifecycle import (
     Line,

@@ -124,9 +124,7 @@ def check_totals(items_total, delivery_cost) -> None:
     """Refuse an order whose total the order's columns cannot hold (a clear sentence instead of
     a database overflow)."""
     if delivery_cost is not None and delivery_cost > MAX_DELIVERY_COST:
-        raise RuleViolation(
-            _("The delivery cost cannot exceed %(max)s ₴.") % {"max": MAX_DELIVERY_COST}, code="amount"
-        )
+        raise RuleViolation(_("The delivery cost cannot exceed %(max)s ₴.") % {"max": MAX_DELIVERY_COST}, code="amount")
     if items_total + (delivery_cost or 0) > MAX_TOTAL:
         raise RuleViolation(
             _("The order total would exceed %(max)s ₴: order fewer units or split the order.") % {"max": MAX_TOTAL},

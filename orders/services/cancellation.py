@@ -7,8 +7,7 @@ from datetime import timedelta
 
 from django.utils.translation import gettext as _
 
-from marketplace import clock
-from marketplace import phones
+from marketplace import clock, phones
 from marketplace.actors import Actor, ActorKind
 from marketplace.errors import NotAllowed, RuleViolation
 from notifications.services import notify
@@ -42,8 +41,10 @@ def _check_seller_reason(order: Order, reason: str, comment: str, stock: dict[in
         calls = unanswered_call_times(order)
         if len(calls) < MIN_CALL_ATTEMPTS or calls[-1] - calls[0] < MIN_CALL_SPREAD:
             raise RuleViolation(
-                _("Log at least two calls to the buyer that went unanswered (no answer, busy or unavailable), "
-                  "at least 15 minutes apart, before cancelling as unreachable."),
+                _(
+                    "Log at least two calls to the buyer that went unanswered (no answer, busy or unavailable), "
+                    "at least 15 minutes apart, before cancelling as unreachable."
+                ),
                 code="calls",
             )
     if reason == CancelReason.OUT_OF_STOCK:
@@ -88,7 +89,8 @@ def order_cancel(
         check_actor(actor, order, allowed=(ActorKind.SELLER,))
         if order.status not in OPEN_STATUSES:
             raise RuleViolation(
-                _("The order is already “%(status)s”; it cannot be cancelled.") % {"status": status_label(order.status)},
+                _("The order is already “%(status)s”; it cannot be cancelled.")
+                % {"status": status_label(order.status)},
                 code="illegal_transition",
             )
         _check_seller_reason(order, reason, comment, stock)
@@ -107,7 +109,8 @@ def order_cancel_by_buyer(*, order: Order, comment: str = "") -> Order:
         order = lock_order(order)
         if order.status not in OPEN_STATUSES:
             raise RuleViolation(
-                _("The order is already “%(status)s”; it cannot be cancelled.") % {"status": status_label(order.status)},
+                _("The order is already “%(status)s”; it cannot be cancelled.")
+                % {"status": status_label(order.status)},
                 code="illegal_transition",
             )
         late = (

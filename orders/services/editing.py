@@ -35,8 +35,11 @@ CONFIRMED_KEEPS = (rules.has_delivery_method, rules.has_destination, rules.has_d
 def _window_items(order: Order) -> None:
     if not rules.items_editable(order):
         raise RuleViolation(
-            _("Items and quantities can be changed only while the order needs agreement with the buyer; "
-              "this order is “%(status)s”.") % {"status": status_label(order.status)},
+            _(
+                "Items and quantities can be changed only while the order needs agreement with the buyer; "
+                "this order is “%(status)s”."
+            )
+            % {"status": status_label(order.status)},
             code="window",
         )
 
@@ -84,7 +87,7 @@ def order_update_delivery(
         order.delivery_cost = cost
         order.ship_by = ship_by
         if order.status in (Status.CONFIRMED, Status.AWAITING_SHIPMENT):
-            # A confirmed order keeps what confirming it required (SPEC §2).
+            # A confirmed order keeps what confirming it required (docs/rules.md §2).
             unmet = [str(rule.message) for rule in CONFIRMED_KEEPS if not rule(order)]
             if unmet:
                 raise RuleViolation(" ".join(unmet), code="condition")
@@ -153,8 +156,9 @@ def order_add_item(*, actor: Actor, order: Order, offer_id: int, quantity: int) 
         reserve(offer, quantity, actor, "edit_items")
         item = order.items.filter(offer=offer, price=offer.price).first()
         if item is None:
-            item = OrderItem(order=order, offer=offer, title=offer.title, sku=offer.sku, price=offer.price,
-                             quantity=quantity)
+            item = OrderItem(
+                order=order, offer=offer, title=offer.title, sku=offer.sku, price=offer.price, quantity=quantity
+            )
         else:
             item.quantity += quantity
         stamp(item, actor, "edit_items")

@@ -58,8 +58,9 @@ def expiry_reason(order: Order, p: Platform) -> str | None:
     return action if action in EXPIRY_REASONS else None
 
 
-def orders_expire(orders: list[Order], *, now: datetime, platform: Platform, reason: str | None = None,
-                  actor: Actor | None = None) -> Expired:
+def orders_expire(
+    orders: list[Order], *, now: datetime, platform: Platform, reason: str | None = None, actor: Actor | None = None
+) -> Expired:
     """Cancel `orders` (locked by the caller, store selected) for their expired deadline, each
     with `reason` or else the one its status's policy rule names. A refusal (a reason that is
     not the platform's or does not apply, a transition the status machine refuses) raises before
@@ -81,8 +82,14 @@ def orders_expire(orders: list[Order], *, now: datetime, platform: Platform, rea
     for why, group in by_reason.items():
         pks = [o.pk for o in group]
         Order.objects.filter(pk__in=pks).update(
-            status=Status.CANCELLED, cancel_reason=why, cancel_comment="", cancelled_by=ActorKind.PLATFORM,
-            status_changed_at=now, excellent_deadline=None, acceptable_deadline=None, next_check_at=None,
+            status=Status.CANCELLED,
+            cancel_reason=why,
+            cancel_comment="",
+            cancelled_by=ActorKind.PLATFORM,
+            status_changed_at=now,
+            excellent_deadline=None,
+            acceptable_deadline=None,
+            next_check_at=None,
             reminders_sent=0,
         )
         record_saved(Order, pks, date=now, actor=actor, action="expire", reason=why)
@@ -94,8 +101,9 @@ def orders_expire(orders: list[Order], *, now: datetime, platform: Platform, rea
     notify_expired(orders)
     # Last, so the offers' row locks (shared with sellers and other sweeps) are held briefly.
     return_stock(orders, actor, "expire", now=now)
-    restricted = restrict_stores({o.store_id for o in orders if not o.store.offers_hidden}, now=now,
-                                 platform=platform, actor=actor)
+    restricted = restrict_stores(
+        {o.store_id for o in orders if not o.store.offers_hidden}, now=now, platform=platform, actor=actor
+    )
     return Expired(orders=list(orders), restricted_stores=restricted)
 
 
@@ -110,8 +118,14 @@ def order_expire(*, order: Order, reason: str | None = None, expected_status: st
     return order
 
 
-def return_stock(orders: list[Order], actor: Actor, action: str, *, corrections: dict[int, int] | None = None,
-                 now: datetime | None = None) -> None:
+def return_stock(
+    orders: list[Order],
+    actor: Actor,
+    action: str,
+    *,
+    corrections: dict[int, int] | None = None,
+    now: datetime | None = None,
+) -> None:
     """Put the cancelled orders' items back in stock (docs/rules.md §5), one offer row at a time
     locked in id order (no deadlock with a seller or another sweep), in one UPDATE with its
     history rows. `corrections` (out_of_stock) sets an offer's stock to the seller's count instead."""
@@ -128,8 +142,9 @@ def return_stock(orders: list[Order], actor: Actor, action: str, *, corrections:
     Offer.objects.bulk_update(offers, ["stock", "updated_at"])
     # bulk_history_create sends no signal: the stamp goes in as the rows' own values.
     stamped = {"actor_kind": str(actor.kind), "action": action}
-    Offer.history.bulk_history_create(offers, update=True, default_date=now,
-                                      custom_historical_attrs=stamped if _has_stamp(Offer) else None)
+    Offer.history.bulk_history_create(
+        offers, update=True, default_date=now, custom_historical_attrs=stamped if _has_stamp(Offer) else None
+    )
 
 
 def _has_stamp(model) -> bool:
@@ -142,14 +157,18 @@ def restrict_stores(store_ids: set[int], *, now: datetime, platform: Platform, a
     if not store_ids:
         return []
     since = now - timedelta(days=platform.expiry_restrict_days)
-    counts = (Order.objects.filter(store_id__in=store_ids, cancel_reason__in=EXPIRY_REASONS,
-                                   status_changed_at__gte=since)
-              .values("store_id").annotate(n=Count("id")))
+    counts = (
+        Order.objects.filter(store_id__in=store_ids, cancel_reason__in=EXPIRY_REASONS, status_changed_at__gte=since)
+        .values("store_id")
+        .annotate(n=Count("id"))
+    )
     over = [row["store_id"] for row in counts if row["n"] >= platform.expiry_restrict_count]
     if not over:
         return []
     reason = _("%(count)s or more orders expired within %(days)s days.") % {
-        "count": platform.expiry_restrict_count, "days": platform.expiry_restrict_days}
+        "count": platform.expiry_restrict_count,
+        "days": platform.expiry_restrict_days,
+    }
     restricted = []
     for store_id in sorted(Store.objects.filter(pk__in=over, offers_hidden=False).values_list("pk", flat=True)):
         store = store_hide_offers(actor=actor, store=store_id, reason=reason)

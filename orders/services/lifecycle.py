@@ -121,8 +121,9 @@ def order_place(
         )
         save_order(order, actor, "place", status_changed=True)
         for offer, quantity in lines_to_place:
-            item = OrderItem(order=order, offer=offer, title=offer.title, sku=offer.sku, price=offer.price,
-                             quantity=quantity)
+            item = OrderItem(
+                order=order, offer=offer, title=offer.title, sku=offer.sku, price=offer.price, quantity=quantity
+            )
             stamp(item, actor, "place")
             item.save()
         notify("order_placed", order=order)

@@ -43,5 +43,10 @@ def order_call_log(*, actor: Actor, order: Order, outcome: str, note: str = "", 
             raise RuleViolation(_("The order is closed; calls are no longer logged."))
         if called_at < order.created_at:
             raise RuleViolation(_("A call cannot be logged before the order was placed."))
-        return CallAttempt.objects.create(order=order, caller=actor.user, outcome=outcome,
-                                          note=(note or "").strip()[:MAX_CALL_NOTE], called_at=called_at)
+        return CallAttempt.objects.create(
+            order=order,
+            caller=actor.user,
+            outcome=outcome,
+            note=(note or "").strip()[:MAX_CALL_NOTE],
+            called_at=called_at,
+        )

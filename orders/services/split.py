@@ -17,8 +17,18 @@ from .editing import _window_before_shipment
 
 # Fields the new order takes over from the original one.
 COPIED_FIELDS = (
-    "store_id", "buyer_name", "buyer_phone", "buyer_email", "buyer_language", "delivery_method",
-    "delivery_branch", "delivery_address", "delivery_cost", "ship_by", "payment_method", "created_at",
+    "store_id",
+    "buyer_name",
+    "buyer_phone",
+    "buyer_email",
+    "buyer_language",
+    "delivery_method",
+    "delivery_branch",
+    "delivery_address",
+    "delivery_cost",
+    "ship_by",
+    "payment_method",
+    "created_at",
 )
 
 
@@ -57,8 +67,9 @@ def order_split(*, actor: Actor, order: Order, quantities: dict[int, int]) -> Or
         save_order(new, actor, "split", reason=f"#{order.pk}")
         for item_id, qty in moving.items():
             item = items[item_id]
-            moved = OrderItem(order=new, offer_id=item.offer_id, title=item.title, sku=item.sku, price=item.price,
-                              quantity=qty)
+            moved = OrderItem(
+                order=new, offer_id=item.offer_id, title=item.title, sku=item.sku, price=item.price, quantity=qty
+            )
             stamp(moved, actor, "split")
             moved.save()
             stamp(item, actor, "split")

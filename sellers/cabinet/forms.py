@@ -106,12 +106,19 @@ class OrderForm(forms.Form):
 
 
 class OrderFilterForm(forms.Form):
-    q = SearchField(label=_("Search"), required=False, max_length=100, widget=forms.TextInput(
-        attrs={"type": "search", "placeholder": _("Number, phone, name or TTN"), "autocomplete": "off"}))
+    q = SearchField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Number, phone, name or TTN"), "autocomplete": "off"}
+        ),
+    )
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     due_soon = forms.BooleanField(label=_("Due within an hour"), required=False)
-    delivery = forms.ChoiceField(label=_("Delivery"), required=False,
-                                 choices=[("", _("Any delivery")), *DeliveryMethod.choices])
+    delivery = forms.ChoiceField(
+        label=_("Delivery"), required=False, choices=[("", _("Any delivery")), *DeliveryMethod.choices]
+    )
 
 
 # --- status actions ------------------------------------------------------------------------
@@ -130,8 +137,12 @@ class MarkReceivedForm(OrderForm):
 
 
 class PackForm(OrderForm):
-    ship_by = forms.DateField(label=_("Ship by"), required=False, widget=DateInput,
-                              help_text=_("You may change the ship-by date agreed with the buyer."))
+    ship_by = forms.DateField(
+        label=_("Ship by"),
+        required=False,
+        widget=DateInput,
+        help_text=_("You may change the ship-by date agreed with the buyer."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -145,11 +156,18 @@ class PackForm(OrderForm):
 class ShipForm(OrderForm):
     """A carrier parcel needs its TTN; the store's courier needs a phone and a visit time."""
 
-    ttn = forms.CharField(label=_("Tracking number (TTN)"), required=False, max_length=column_length(Order, "ttn"),
-                          widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
-    courier_phone = forms.CharField(label=_("Courier's phone"), required=False,
-                                    max_length=column_length(Order, "courier_phone"),
-                                    widget=forms.TextInput(attrs={"type": "tel"}))
+    ttn = forms.CharField(
+        label=_("Tracking number (TTN)"),
+        required=False,
+        max_length=column_length(Order, "ttn"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    courier_phone = forms.CharField(
+        label=_("Courier's phone"),
+        required=False,
+        max_length=column_length(Order, "courier_phone"),
+        widget=forms.TextInput(attrs={"type": "tel"}),
+    )
     courier_visit_at = forms.DateTimeField(label=_("Courier's visit"), required=False, widget=DateTimeInput)
 
     def __init__(self, *args, **kwargs):
@@ -188,9 +206,13 @@ class CancelForm(OrderForm):
     """The reason and its rule's input: a comment, or the real stock of each ordered offer."""
 
     reason = forms.ChoiceField(label=_("Reason"))
-    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000,
-                              widget=forms.Textarea(attrs={"rows": 2}),
-                              help_text=_("Required for “other reasons”; shown in the order's history."))
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required for “other reasons”; shown in the order's history."),
+    )
 
     def __init__(self, *args, items, **kwargs):
         super().__init__(*args, **kwargs)
@@ -203,8 +225,11 @@ class CancelForm(OrderForm):
             seen.add(item.offer_id)
             name = f"stock_{item.offer_id}"
             self.fields[name] = forms.IntegerField(
-                label=_("Real stock of “%(title)s”") % {"title": item.title}, required=False, min_value=0,
-                max_value=MAX_STOCK, widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+                label=_("Real stock of “%(title)s”") % {"title": item.title},
+                required=False,
+                min_value=0,
+                max_value=MAX_STOCK,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
             )
             self.stock_offers.append((item.offer_id, name))
 
@@ -228,20 +253,31 @@ class CancelForm(OrderForm):
 
 
 class DeliveryForm(OrderForm):
-    method = forms.ChoiceField(label=_("Delivery method"), choices=[("", "—"), *DeliveryMethod.choices],
-                               required=False)
-    branch = forms.CharField(label=_("Carrier branch"), required=False,
-                             max_length=column_length(Order, "delivery_branch"))
+    method = forms.ChoiceField(label=_("Delivery method"), choices=[("", "—"), *DeliveryMethod.choices], required=False)
+    branch = forms.CharField(
+        label=_("Carrier branch"), required=False, max_length=column_length(Order, "delivery_branch")
+    )
     address = forms.CharField(label=_("Address"), required=False, max_length=column_length(Order, "delivery_address"))
-    cost = forms.DecimalField(label=_("Delivery cost, ₴"), required=False, min_value=0, max_digits=10,
-                              decimal_places=2, help_text=_("0 for free delivery."))
+    cost = forms.DecimalField(
+        label=_("Delivery cost, ₴"),
+        required=False,
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        help_text=_("0 for free delivery."),
+    )
     ship_by = forms.DateField(label=_("Ship by"), required=False, widget=DateInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         order = self.order
-        self.initial.update(method=order.delivery_method, branch=order.delivery_branch,
-                            address=order.delivery_address, cost=order.delivery_cost, ship_by=order.ship_by)
+        self.initial.update(
+            method=order.delivery_method,
+            branch=order.delivery_branch,
+            address=order.delivery_address,
+            cost=order.delivery_cost,
+            ship_by=order.ship_by,
+        )
         bound_ship_by(self.fields["ship_by"], order.ship_by)
 
     def clean_ship_by(self):
@@ -264,7 +300,11 @@ class ItemsForm(OrderForm):
         self.items = items
         for item in items:
             self.fields[f"qty_{item.pk}"] = forms.IntegerField(
-                label=item.title, min_value=0, max_value=MAX_STOCK, initial=item.quantity, required=False,
+                label=item.title,
+                min_value=0,
+                max_value=MAX_STOCK,
+                initial=item.quantity,
+                required=False,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "qty"}),
             )
 
@@ -281,8 +321,13 @@ class AddItemForm(OrderForm):
     """An offer of the store by its SKU (a store may have thousands of offers)."""
 
     sku = forms.CharField(label=_("SKU"), max_length=column_length(Offer, "sku"))
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_STOCK, initial=1,
-                                  widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "qty"}))
+    quantity = forms.IntegerField(
+        label=_("Quantity"),
+        min_value=1,
+        max_value=MAX_STOCK,
+        initial=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "qty"}),
+    )
 
     def clean_sku(self):
         sku = self.cleaned_data["sku"].strip()
@@ -301,7 +346,11 @@ class SplitForm(OrderForm):
         self.items = items
         for item in items:
             self.fields[f"move_{item.pk}"] = forms.IntegerField(
-                label=item.title, min_value=0, max_value=item.quantity, initial=0, required=False,
+                label=item.title,
+                min_value=0,
+                max_value=item.quantity,
+                initial=0,
+                required=False,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "qty"}),
             )
 
@@ -315,14 +364,20 @@ class SplitForm(OrderForm):
         return data
 
     def quantities(self) -> dict[int, int]:
-        return {item.pk: self.cleaned_data.get(f"move_{item.pk}") or 0 for item in self.items
-                if self.cleaned_data.get(f"move_{item.pk}")}
+        return {
+            item.pk: self.cleaned_data.get(f"move_{item.pk}") or 0
+            for item in self.items
+            if self.cleaned_data.get(f"move_{item.pk}")
+        }
 
 
 class CommentForm(OrderForm):
-    text = forms.CharField(label=_("Comment for the store"), max_length=MAX_COMMENT,
-                           widget=forms.Textarea(attrs={"rows": 2}),
-                           help_text=_("Seen by the store and moderators only, never by the buyer."))
+    text = forms.CharField(
+        label=_("Comment for the store"),
+        max_length=MAX_COMMENT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Seen by the store and moderators only, never by the buyer."),
+    )
 
 
 class CallForm(OrderForm):
@@ -334,8 +389,12 @@ class CallForm(OrderForm):
 
 
 class StockForm(forms.Form):
-    stock = forms.IntegerField(label=_("Stock"), min_value=0, max_value=MAX_STOCK,
-                               widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "qty"}))
+    stock = forms.IntegerField(
+        label=_("Stock"),
+        min_value=0,
+        max_value=MAX_STOCK,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "qty"}),
+    )
 
 
 class OfferSearchForm(forms.Form):
@@ -343,8 +402,12 @@ class OfferSearchForm(forms.Form):
 
 
 class StoreEmailForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail for new orders"), required=False, max_length=column_length(Store, "email"),
-                             help_text=_("Empty: messages go to the owner's e-mail."))
+    email = forms.EmailField(
+        label=_("E-mail for new orders"),
+        required=False,
+        max_length=column_length(Store, "email"),
+        help_text=_("Empty: messages go to the owner's e-mail."),
+    )
 
 
 class InviteForm(forms.Form):
@@ -364,7 +427,9 @@ class PreferencesForm(forms.Form):
                 name = f"{group.value}__{channel.value}"
                 mandatory = (group.value, channel.value) in MANDATORY
                 self.fields[name] = forms.BooleanField(
-                    label=f"{group.label}: {channel.label}", required=False, disabled=mandatory,
+                    label=f"{group.label}: {channel.label}",
+                    required=False,
+                    disabled=mandatory,
                     initial=current[group.value][channel.value],
                 )
                 cells.append(self[name])

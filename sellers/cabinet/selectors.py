@@ -16,7 +16,6 @@ from marketplace.calendar import platform_calendar
 from orders import rules
 from orders.choices import OPEN_STATUSES, REASONS, SELLER_REASONS, TERMINAL_STATUSES, DeliveryMethod, Status
 from orders.models import Order
-
 from sellers.models import Offer
 
 # --- the order list --------------------------------------------------------------------------
@@ -68,14 +67,18 @@ def order_tab_counts(store_id: int) -> TabCounts:
     counted up to ARCHIVE_CAP + 1 (index scans on (store, status, …) stop there)."""
     table = connection.ops.quote_name(Order._meta.db_table)
     open_statuses = [str(s) for s in OPEN_STATUSES]
-    parts = [f"SELECT status, COUNT(*) FROM {table} WHERE store_id = %s AND status IN "
-             f"({', '.join(['%s'] * len(open_statuses))}) GROUP BY status"]
+    parts = [
+        f"SELECT status, COUNT(*) FROM {table} WHERE store_id = %s AND status IN "
+        f"({', '.join(['%s'] * len(open_statuses))}) GROUP BY status"
+    ]
     params: list = [store_id, *open_statuses]
     for status in TERMINAL_STATUSES:
         # ORDER BY the (store, status, -created_at) index's order: the planner walks that index
         # and stops at the cap, instead of a sequential scan past other stores' rows.
-        parts.append(f"SELECT CAST(%s AS varchar(20)), COUNT(*) FROM (SELECT 1 FROM {table} "
-                     f"WHERE store_id = %s AND status = %s ORDER BY created_at DESC LIMIT %s) AS archive")
+        parts.append(
+            f"SELECT CAST(%s AS varchar(20)), COUNT(*) FROM (SELECT 1 FROM {table} "
+            f"WHERE store_id = %s AND status = %s ORDER BY created_at DESC LIMIT %s) AS archive"
+        )
         params += [str(status), store_id, str(status), ARCHIVE_CAP + 1]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
@@ -84,8 +87,9 @@ def order_tab_counts(store_id: int) -> TabCounts:
     counts, capped_tabs = {}, set()
     for tab in TABS:
         statuses = tab.statuses if tab.statuses is not None else per_status.keys()
-        counts[tab.key] = sum(min(per_status.get(s, 0), ARCHIVE_CAP) if s in capped else per_status.get(s, 0)
-                              for s in statuses)
+        counts[tab.key] = sum(
+            min(per_status.get(s, 0), ARCHIVE_CAP) if s in capped else per_status.get(s, 0) for s in statuses
+        )
         if capped & set(statuses):
             capped_tabs.add(tab.key)
     return TabCounts(counts, frozenset(capped_tabs))
@@ -98,11 +102,12 @@ class OrderFilters:
     overdue: bool = False
     due_soon: bool = False
     delivery: str = ""
+    refused: bool = False  # the search could not be read: nothing matches it
 
     @property
     def narrowed(self) -> bool:
         """True when the rows are fewer than the tab's count says."""
-        return bool(self.q or self.overdue or self.due_soon or self.delivery)
+        return bool(self.q or self.overdue or self.due_soon or self.delivery or self.refused)
 
 
 def search_condition(q: str) -> Q | None:
@@ -113,7 +118,7 @@ def search_condition(q: str) -> Q | None:
         return None
     condition = Q(pk__in=[])
     compact = "".join(ch for ch in q if ch not in " -()#+")
-    if compact.isdigit():
+    if compact.isascii() and compact.isdigit():  # "²".isdigit() is true, int("²") is not
         if q.lstrip("#").strip().isdigit() and len(compact) <= 12:
             condition |= Q(pk=int(compact))
         if len(compact) >= 10:
@@ -128,8 +133,19 @@ def search_condition(q: str) -> Q | None:
 
 
 # What a row of the list shows (and the deadline functions read).
-LIST_COLUMNS = ("pk", "store_id", "status", "created_at", "buyer_name", "buyer_phone", "total", "delivery_method",
-                "ttn", "excellent_deadline", "acceptable_deadline")
+LIST_COLUMNS = (
+    "pk",
+    "store_id",
+    "status",
+    "created_at",
+    "buyer_name",
+    "buyer_phone",
+    "total",
+    "delivery_method",
+    "ttn",
+    "excellent_deadline",
+    "acceptable_deadline",
+)
 
 
 def order_list(store_id: int, filters: OrderFilters, *, now: datetime) -> QuerySet[Order]:
@@ -137,10 +153,12 @@ def order_list(store_id: int, filters: OrderFilters, *, now: datetime) -> QueryS
     last, newest first). Served by (store, status, acceptable_deadline, created_at DESC) and
     (store, acceptable_deadline, created_at DESC) indexes."""
     tab = TAB_KEYS.get(filters.tab) or TAB_KEYS[DEFAULT_TAB]
+    if filters.refused:
+        return Order.objects.none()
     orders = Order.objects.filter(store_id=store_id)
     if tab.statuses is not None:
-        orders = orders.filter(status=tab.statuses[0]) if len(tab.statuses) == 1 else orders.filter(
-            status__in=tab.statuses
+        orders = (
+            orders.filter(status=tab.statuses[0]) if len(tab.statuses) == 1 else orders.filter(status__in=tab.statuses)
         )
     condition = search_condition(filters.q)
     if condition is not None:
@@ -154,8 +172,9 @@ def order_list(store_id: int, filters: OrderFilters, *, now: datetime) -> QueryS
     elif filters.due_soon:
         # Due within one *working* hour: the deadline is before the instant one working hour
         # from now (at 21:00 a deadline at 09:30 tomorrow is half an hour away).
-        orders = orders.filter(acceptable_deadline__gt=now,
-                               acceptable_deadline__lte=platform_calendar().add(now, DUE_SOON))
+        orders = orders.filter(
+            acceptable_deadline__gt=now, acceptable_deadline__lte=platform_calendar().add(now, DUE_SOON)
+        )
     if filters.overdue or filters.due_soon:
         orders = orders.filter(status__in=OPEN_STATUSES)
     return orders.only(*LIST_COLUMNS).order_by(
@@ -185,7 +204,7 @@ def page_of(queryset: QuerySet, number: int, *, total: int | None, per_page: int
     num_pages = max(1, -(-total // per_page)) if total is not None else None
     number = max(1, min(number, num_pages or MAX_PAGE))
     start = (number - 1) * per_page
-    rows = list(queryset[start:start + per_page + 1])
+    rows = list(queryset[start : start + per_page + 1])
     has_next = len(rows) > per_page and (num_pages is not None or number < MAX_PAGE)
     return Page(rows=rows[:per_page], number=number, has_previous=number > 1, has_next=has_next, num_pages=num_pages)
 
@@ -244,8 +263,11 @@ def order_actions(order: Order) -> list[OrderAction]:
         if suits is not None and not suits(order):
             continue  # not this order's kind of delivery: nothing the seller could fix
         skipped = FORM_SUPPLIED.get(name, set())
-        unmet = [str(getattr(cond, "message", cond.__name__)) for cond in transition.conditions
-                 if cond not in skipped and not cond(order)]
+        unmet = [
+            str(getattr(cond, "message", cond.__name__))
+            for cond in transition.conditions
+            if cond not in skipped and not cond(order)
+        ]
         actions.append(OrderAction(name, ACTION_LABELS[name], unmet))
     return actions
 

@@ -28,10 +28,15 @@ urlpatterns = [
     path("orders/<int:pk>/confirm/", orders.order_action_view, {"action": "confirm"}, name="order_confirm"),
     path("orders/<int:pk>/pack/", orders.order_action_view, {"action": "pack"}, name="order_pack"),
     path("orders/<int:pk>/ship/", orders.order_action_view, {"action": "ship"}, name="order_ship"),
-    path("orders/<int:pk>/ready-for-pickup/", orders.order_action_view, {"action": "ready_for_pickup"},
-         name="order_ready_for_pickup"),
-    path("orders/<int:pk>/received/", orders.order_action_view, {"action": "mark_received"},
-         name="order_mark_received"),
+    path(
+        "orders/<int:pk>/ready-for-pickup/",
+        orders.order_action_view,
+        {"action": "ready_for_pickup"},
+        name="order_ready_for_pickup",
+    ),
+    path(
+        "orders/<int:pk>/received/", orders.order_action_view, {"action": "mark_received"}, name="order_mark_received"
+    ),
     path("orders/<int:pk>/cancel/", orders.order_action_view, {"action": "cancel"}, name="order_cancel"),
     path("orders/<int:pk>/delivery/", orders.order_action_view, {"action": "delivery"}, name="order_delivery"),
     path("orders/<int:pk>/payment/", orders.order_action_view, {"action": "payment"}, name="order_payment"),

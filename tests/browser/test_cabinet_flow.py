@@ -22,8 +22,12 @@ from tests.conftest import VALID_TTN
 
 # serialized_rollback: the flush after a transactional test would also drop the rows data
 # migrations wrote (the processing policy); they are restored for the tests that follow.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True),
-              pytest.mark.usefixtures("restore_migrations_data")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("restore_migrations_data"),
+]
+
 
 def fetch(order) -> Order:
     return Order.objects.get(pk=order.pk)

@@ -11,16 +11,20 @@ from orders.models import Order
 from sellers.models import Offer
 from tests.browser.conftest import shoot
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True),
-              pytest.mark.usefixtures("restore_migrations_data")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("restore_migrations_data"),
+]
 
 
 def test_buyer_cancels_from_the_public_page(page, live_server, offers, place_order):
     from playwright.sync_api import expect
 
     order = place_order()
-    stock_before = list(Offer.objects.filter(pk__in=[o.pk for o in offers]).order_by("pk").values_list("stock",
-                                                                                                         flat=True))
+    stock_before = list(
+        Offer.objects.filter(pk__in=[o.pk for o in offers]).order_by("pk").values_list("stock", flat=True)
+    )
     posts = []
     page.on("request", lambda request: request.method == "POST" and posts.append(request.headers.get("origin")))
 
@@ -40,8 +44,9 @@ def test_buyer_cancels_from_the_public_page(page, live_server, offers, place_ord
     assert cancelled.cancel_comment == "Found it cheaper"
     # Our own origin went with the POSTs (not "null"), and the stock went back.
     assert posts and all(origin == live_server.url for origin in posts), posts
-    assert list(Offer.objects.filter(pk__in=[o.pk for o in offers]).order_by("pk")
-                .values_list("stock", flat=True)) == [s + q for s, q in zip(stock_before, (2, 1), strict=True)]
+    assert list(Offer.objects.filter(pk__in=[o.pk for o in offers]).order_by("pk").values_list("stock", flat=True)) == [
+        s + q for s, q in zip(stock_before, (2, 1), strict=True)
+    ]
     # The page keeps its link out of other sites' Referer headers.
     policy = page.evaluate("document.querySelector('meta[name=referrer]').content")
     assert policy == "same-origin"

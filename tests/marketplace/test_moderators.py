@@ -35,8 +35,14 @@ def moderator_client(client, moderator):
 def test_the_group_exists_without_any_seed():
     group = Group.objects.get(name=MODERATORS_GROUP)
     codenames = set(group.permissions.values_list("codename", flat=True))
-    assert {"change_nonworkingperiod", "add_nonworkingperiod", "change_workingdayoverride",
-            "change_processingpolicy", "change_platformpolicy", "view_historicalstore"} <= codenames
+    assert {
+        "change_nonworkingperiod",
+        "add_nonworkingperiod",
+        "change_workingdayoverride",
+        "change_processingpolicy",
+        "change_platformpolicy",
+        "view_historicalstore",
+    } <= codenames
 
 
 def _period(**changes):
@@ -53,7 +59,11 @@ def test_a_calendar_edit_is_stamped_and_bumps_the_revision(moderator, django_cap
     assert PlatformPolicy.get().calendar_revision == revision + 1
     row = period.history.get()
     assert (row.history_user, row.actor_kind, row.action, row.history_change_reason) == (
-        moderator, "moderator", "calendar_add", "holidays")
+        moderator,
+        "moderator",
+        "calendar_add",
+        "holidays",
+    )
     non_working_period_delete(actor=Actor.moderator(moderator), period=period)
     assert NonWorkingPeriod.history.filter(history_type="-", action="calendar_delete").exists()
 
@@ -73,8 +83,13 @@ def test_moderator_edits_the_policy_in_admin_through_the_service(moderator_clien
     row = ProcessingPolicy.objects.get(status="new")
     url = reverse("admin:marketplace_processingpolicy_change", args=[row.pk])
     assert moderator_client.get(url).status_code == 200
-    data = {"excellent_minutes": 60, "deadline": "working_minutes", "acceptable_minutes": 240,
-            "warn_before_minutes": 30, "on_expiry": "processing_time_expired"}
+    data = {
+        "excellent_minutes": 60,
+        "deadline": "working_minutes",
+        "acceptable_minutes": 240,
+        "warn_before_minutes": 30,
+        "on_expiry": "processing_time_expired",
+    }
     revision = PlatformPolicy.get().calendar_revision
     assert moderator_client.post(url, data).status_code == 302
     row.refresh_from_db()
@@ -86,8 +101,13 @@ def test_moderator_edits_the_policy_in_admin_through_the_service(moderator_clien
 def test_the_admin_form_refuses_a_nonsense_policy_with_the_message(moderator_client):
     row = ProcessingPolicy.objects.get(status="new")
     url = reverse("admin:marketplace_processingpolicy_change", args=[row.pk])
-    data = {"excellent_minutes": 60, "deadline": "working_minutes", "acceptable_minutes": 180,
-            "warn_before_minutes": 30, "on_expiry": "remind_pickup"}
+    data = {
+        "excellent_minutes": 60,
+        "deadline": "working_minutes",
+        "acceptable_minutes": 180,
+        "warn_before_minutes": 30,
+        "on_expiry": "remind_pickup",
+    }
     response = moderator_client.post(url, data)
     assert response.status_code == 200 and "does not apply" in response.content.decode()
     row.refresh_from_db()

@@ -27,21 +27,24 @@ def test_the_default_policy_is_valid(status):
     policy(status).full_clean()
 
 
-@pytest.mark.parametrize("status,changes,field,words", [
-    ("new", {"on_expiry": "remind_pickup"}, "on_expiry", "does not apply"),
-    ("confirmed", {"on_expiry": "remind_pickup"}, "on_expiry", "does not apply"),
-    ("confirmed", {"on_expiry": "processing_time_expired"}, "on_expiry", "does not apply"),
-    ("awaiting_pickup", {"on_expiry": "processing_time_expired"}, "on_expiry", "does not apply"),
-    ("new", {"on_expiry": "shipping_time_expired"}, "on_expiry", "does not apply"),
-    ("awaiting_pickup", {"on_expiry": "shipping_time_expired"}, "on_expiry", "does not apply"),
-    ("new", {"acceptable_minutes": None}, "acceptable_minutes", "needs the number of minutes"),
-    ("awaiting_pickup", {"acceptable_minutes": 0}, "acceptable_minutes", "needs the number of minutes"),
-    ("confirmed", {"acceptable_minutes": 60}, "acceptable_minutes", "leave the minutes empty"),
-    ("new", {"warn_before_minutes": 180}, "warn_before_minutes", "before the deadline"),
-    ("new", {"warn_before_minutes": 500}, "warn_before_minutes", "before the deadline"),
-    ("new", {"warn_before_minutes": 0}, "warn_before_minutes", "more than 0"),
-    ("accepted", {"excellent_minutes": 400}, "excellent_minutes", "cannot be longer"),
-])
+@pytest.mark.parametrize(
+    "status,changes,field,words",
+    [
+        ("new", {"on_expiry": "remind_pickup"}, "on_expiry", "does not apply"),
+        ("confirmed", {"on_expiry": "remind_pickup"}, "on_expiry", "does not apply"),
+        ("confirmed", {"on_expiry": "processing_time_expired"}, "on_expiry", "does not apply"),
+        ("awaiting_pickup", {"on_expiry": "processing_time_expired"}, "on_expiry", "does not apply"),
+        ("new", {"on_expiry": "shipping_time_expired"}, "on_expiry", "does not apply"),
+        ("awaiting_pickup", {"on_expiry": "shipping_time_expired"}, "on_expiry", "does not apply"),
+        ("new", {"acceptable_minutes": None}, "acceptable_minutes", "needs the number of minutes"),
+        ("awaiting_pickup", {"acceptable_minutes": 0}, "acceptable_minutes", "needs the number of minutes"),
+        ("confirmed", {"acceptable_minutes": 60}, "acceptable_minutes", "leave the minutes empty"),
+        ("new", {"warn_before_minutes": 180}, "warn_before_minutes", "before the deadline"),
+        ("new", {"warn_before_minutes": 500}, "warn_before_minutes", "before the deadline"),
+        ("new", {"warn_before_minutes": 0}, "warn_before_minutes", "more than 0"),
+        ("accepted", {"excellent_minutes": 400}, "excellent_minutes", "cannot be longer"),
+    ],
+)
 def test_nonsense_combinations_are_refused_with_a_clear_message(status, changes, field, words):
     with pytest.raises(ValidationError) as refused:
         policy(status, **changes).full_clean()
@@ -59,8 +62,10 @@ def test_the_service_refuses_them_and_changes_nothing(moderator):
     assert not ProcessingPolicy.history.filter(action="policy_edit").exists()
 
 
-@pytest.mark.parametrize("field,value", [("expiry_restrict_count", 7), ("expiry_restrict_days", 10),
-                                         ("ship_by_max_days", 30), ("fee_percent", 7)])
+@pytest.mark.parametrize(
+    "field,value",
+    [("expiry_restrict_count", 7), ("expiry_restrict_days", 10), ("ship_by_max_days", 30), ("fee_percent", 7)],
+)
 def test_every_platform_policy_edit_reaches_the_cached_platform(moderator, field, value, monkeypatch):
     monkeypatch.setattr(calendar, "REVISION_TTL_SECONDS", 0.0)
     calendar.platform()  # cached

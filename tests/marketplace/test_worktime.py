@@ -1,12 +1,13 @@
-"""Tests of marketplace.worktime (SPEC section 4): worked examples, a minute-by-minute
+"""Tests of marketplace.worktime (docs/rules.md §4): worked examples, a minute-by-minute
 brute-force reference, an exact interval-walk reference (microseconds), and properties.
 
 Plain pytest + hypothesis; no database, no Django settings needed.
 """
+
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 from marketplace.worktime import KYIV, WorkCalendar
 
-UTC = timezone.utc
+UTC = UTC
 MIN = timedelta(minutes=1)
 US = timedelta(microseconds=1)
 H = timedelta(hours=1)
@@ -110,16 +111,22 @@ def test_dst_inside_a_working_day_keeps_fold():
 
 def test_extends_range_both_directions_and_long_durations():
     cal, fresh = WorkCalendar(), lambda: WorkCalendar()
-    for s in [kyiv(2025, 5, 6, 18), kyiv(2031, 12, 31, 19), kyiv(2019, 1, 1), kyiv(1990, 6, 1),
-              kyiv(2100, 2, 3, 4), kyiv(2025, 12, 31, 19, 30)]:
+    for s in [
+        kyiv(2025, 5, 6, 18),
+        kyiv(2031, 12, 31, 19),
+        kyiv(2019, 1, 1),
+        kyiv(1990, 6, 1),
+        kyiv(2100, 2, 3, 4),
+        kyiv(2025, 12, 31, 19, 30),
+    ]:
         for d in [0 * H, 3 * H, 200 * H, 5000 * H]:
             assert cal.add(s, d) == fresh().add(s, d)
             assert cal.between(s, cal.add(s, d)) == d
     # between spanning several years, built from an empty calendar
     a, b = kyiv(2024, 1, 1), kyiv(2027, 1, 1)
     assert WorkCalendar().between(a, b) == sum(
-        (WorkCalendar().between(kyiv(y, 1, 1), kyiv(y + 1, 1, 1)) for y in (2024, 2025, 2026)),
-        timedelta(0))
+        (WorkCalendar().between(kyiv(y, 1, 1), kyiv(y + 1, 1, 1)) for y in (2024, 2025, 2026)), timedelta(0)
+    )
 
 
 def test_threads_share_one_calendar():
@@ -152,8 +159,7 @@ class Rules:
         self.day_start, self.day_end = day_start, day_end
 
     def calendar(self) -> WorkCalendar:
-        return WorkCalendar(frozenset(self.nwd), frozenset(self.wd), tuple(self.closures),
-                            self.day_start, self.day_end)
+        return WorkCalendar(frozenset(self.nwd), frozenset(self.wd), tuple(self.closures), self.day_start, self.day_end)
 
     def working_day(self, d: date) -> bool:
         return d not in self.nwd and (d in self.wd or d.weekday() < 5)
@@ -171,8 +177,12 @@ class Rules:
         """Working [a, b) pieces (UTC datetimes) of local date d: window minus closures."""
         if not self.working_day(d):
             return []
-        pieces = [(datetime.combine(d, self.day_start, KYIV).astimezone(UTC),
-                   datetime.combine(d, self.day_end, KYIV).astimezone(UTC))]
+        pieces = [
+            (
+                datetime.combine(d, self.day_start, KYIV).astimezone(UTC),
+                datetime.combine(d, self.day_end, KYIV).astimezone(UTC),
+            )
+        ]
         for ca, cb in self.closures:
             nxt = []
             for a, b in pieces:
@@ -238,8 +248,20 @@ def walk_between(rules: Rules, x: datetime, y: datetime) -> timedelta:
 
 
 # ----------------------------------------------------------------------------- strategies
-EDGE_TIMES = [time(0), time(3), time(3, 30), time(4), time(8, 59), time(9), time(9, 1),
-              time(12), time(19, 59), time(20), time(20, 1), time(23, 59)]
+EDGE_TIMES = [
+    time(0),
+    time(3),
+    time(3, 30),
+    time(4),
+    time(8, 59),
+    time(9),
+    time(9, 1),
+    time(12),
+    time(19, 59),
+    time(20),
+    time(20, 1),
+    time(23, 59),
+]
 
 
 @st.composite
@@ -307,23 +329,26 @@ def test_between_matches_minute_brute_force(scenario, minutes):
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
-@given(scenarios(micro=True, day_hours=True),
-       st.integers(0, 200 * 3600 * 10**6).map(lambda u: u * US) | durations_minutes,
-       st.integers(-5 * 86400 * 10**6, 40 * 86400 * 10**6).map(lambda u: u * US))
+@given(
+    scenarios(micro=True, day_hours=True),
+    st.integers(0, 200 * 3600 * 10**6).map(lambda u: u * US) | durations_minutes,
+    st.integers(-5 * 86400 * 10**6, 40 * 86400 * 10**6).map(lambda u: u * US),
+)
 def test_microseconds_match_interval_walk(scenario, d, delta):
     rules, start = scenario
     cal = rules.calendar()
     got = cal.add(start, d)
     assert U(got) == walk_add(rules, start, d)
     end = start + delta
-    assert cal.between(start, end) == (walk_between(rules, start, end) if delta > timedelta(0)
-                                       else timedelta(0))
+    assert cal.between(start, end) == (walk_between(rules, start, end) if delta > timedelta(0) else timedelta(0))
 
 
 @FAST
-@given(scenarios(micro=True, day_hours=True),
-       st.integers(0, 200 * 3600 * 10**6).map(lambda u: u * US),
-       st.integers(0, 200 * 3600 * 10**6).map(lambda u: u * US))
+@given(
+    scenarios(micro=True, day_hours=True),
+    st.integers(0, 200 * 3600 * 10**6).map(lambda u: u * US),
+    st.integers(0, 200 * 3600 * 10**6).map(lambda u: u * US),
+)
 def test_algebraic_properties(scenario, d1, d2):
     rules, start = scenario
     cal = rules.calendar()

@@ -69,10 +69,17 @@ def compiled_translations():
     from django.utils import translation
 
     locale = Path(__file__).resolve().parents[2] / "notifications" / "locale"
-    stale = [po for po in locale.glob("*/LC_MESSAGES/django.po")
-             if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime]
+    stale = [
+        po
+        for po in locale.glob("*/LC_MESSAGES/django.po")
+        if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
     if stale:
-        call_command("compilemessages", locale=[po.parts[-3] for po in stale], verbosity=0,
-                     ignore_patterns=[".venv/*", "*/site-packages/*"])
+        call_command(
+            "compilemessages",
+            locale=[po.parts[-3] for po in stale],
+            verbosity=0,
+            ignore_patterns=[".venv/*", "*/site-packages/*"],
+        )
         translation.trans_real._translations = {}  # catalogs loaded before the compile are dropped
         translation.trans_real._active = translation.trans_real.Local()

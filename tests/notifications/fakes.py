@@ -99,18 +99,30 @@ class FakePostmark(FakeServer):
 
     def answer(self, request, answer) -> Response:
         if request.headers.get("X-Postmark-Server-Token") != ESP_TOKEN:
-            return Response(json.dumps({"ErrorCode": 10, "Message": "Bad token"}), 401,
-                            content_type="application/json")
+            return Response(json.dumps({"ErrorCode": 10, "Message": "Bad token"}), 401, content_type="application/json")
         if isinstance(answer, int) and answer != 200:
-            return Response(json.dumps({"ErrorCode": 0 if answer >= 500 else 300, "Message": "scripted failure"}),
-                            answer, content_type="application/json")
+            return Response(
+                json.dumps({"ErrorCode": 0 if answer >= 500 else 300, "Message": "scripted failure"}),
+                answer,
+                content_type="application/json",
+            )
         body = request.get_json()
         with self.lock:
             self.accepted[self.outbox_id(body)] += 1
             self.messages.append(body)
-        return Response(json.dumps({"To": body["To"], "SubmittedAt": "2026-01-01T00:00:00Z",
-                                    "MessageID": str(uuid.uuid4()), "ErrorCode": 0, "Message": "OK"}),
-                        200, content_type="application/json")
+        return Response(
+            json.dumps(
+                {
+                    "To": body["To"],
+                    "SubmittedAt": "2026-01-01T00:00:00Z",
+                    "MessageID": str(uuid.uuid4()),
+                    "ErrorCode": 0,
+                    "Message": "OK",
+                }
+            ),
+            200,
+            content_type="application/json",
+        )
 
     @staticmethod
     def outbox_id(body: dict) -> int:
@@ -134,8 +146,11 @@ class FakeTelegram(FakeServer):
 
     def _webhook(self, request):
         self.webhook_calls.append(request.get_json())
-        return Response(json.dumps({"ok": True, "result": True, "description": "Webhook was set"}), 200,
-                        content_type="application/json")
+        return Response(
+            json.dumps({"ok": True, "result": True, "description": "Webhook was set"}),
+            200,
+            content_type="application/json",
+        )
 
     def answer(self, request, answer) -> Response:
         if isinstance(answer, Response):
@@ -144,9 +159,16 @@ class FakeTelegram(FakeServer):
         with self.lock:
             self.sent.append(body)
             message_id = len(self.sent)
-        return Response(json.dumps({"ok": True, "result": {"message_id": message_id, "chat": {"id": body["chat_id"]},
-                                                           "text": body["text"]}}),
-                        200, content_type="application/json")
+        return Response(
+            json.dumps(
+                {
+                    "ok": True,
+                    "result": {"message_id": message_id, "chat": {"id": body["chat_id"]}, "text": body["text"]},
+                }
+            ),
+            200,
+            content_type="application/json",
+        )
 
 
 def telegram_error(status: int, description: str, **parameters) -> Response:

@@ -14,14 +14,23 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def failed_message():
     return OutboxMessage.objects.create(
-        event="order_placed", audience="buyer", channel="email", recipient="b@example.com", language="uk",
+        event="order_placed",
+        audience="buyer",
+        channel="email",
+        recipient="b@example.com",
+        language="uk",
         template="telegram_unlinked",
-        context={"store_name": "Alpha Shop", "params": {"reason": "Forbidden: bot was blocked by the user"}}, dedupe_key="k" * 64, status="failed", attempts=20,
-        last_error="ESP unavailable (503)")
+        context={"store_name": "Alpha Shop", "params": {"reason": "Forbidden: bot was blocked by the user"}},
+        dedupe_key="k" * 64,
+        status="failed",
+        attempts=20,
+        last_error="ESP unavailable (503)",
+    )
 
 
-def test_moderators_see_failed_messages_and_retry_them(client, moderator, failed_message,
-                                                        django_capture_on_commit_callbacks):
+def test_moderators_see_failed_messages_and_retry_them(
+    client, moderator, failed_message, django_capture_on_commit_callbacks
+):
     client.force_login(moderator)
     url = reverse("admin:notifications_outboxmessage_changelist")
     page = client.get(url, {"status__exact": "failed"})

@@ -18,12 +18,22 @@ pytestmark = pytest.mark.django_db
 
 def make_rows(n: int, *, channel="email") -> list[int]:
     now = timezone.now()
-    OutboxMessage.objects.bulk_create([
-        OutboxMessage(event="order_placed", audience="buyer", channel=channel, recipient=f"buyer{i}@example.com",
-                      language="en", dedupe_key=f"test-{i:08d}", next_attempt_at=now, template="telegram_unlinked",
-                      context={"store_name": f"Store {i}", "params": {"reason": f"reason {i}"}})
-        for i in range(n)
-    ])
+    OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(
+                event="order_placed",
+                audience="buyer",
+                channel=channel,
+                recipient=f"buyer{i}@example.com",
+                language="en",
+                dedupe_key=f"test-{i:08d}",
+                next_attempt_at=now,
+                template="telegram_unlinked",
+                context={"store_name": f"Store {i}", "params": {"reason": f"reason {i}"}},
+            )
+            for i in range(n)
+        ]
+    )
     return list(OutboxMessage.objects.order_by("pk").values_list("pk", flat=True))
 
 
@@ -84,10 +94,15 @@ def test_a_refused_recipient_fails_for_good_and_is_not_retried(channels):
     make_rows(1)
     esp.server.clear_all_handlers()
     esp.server.expect_request("/email", method="POST").respond_with_json(
-        {"ErrorCode": 406, "Message": "You tried to send to a recipient that has been marked as inactive.\n"
-                                      "Found inactive addresses: buyer0@example.com.\n"
-                                      "Inactive recipients are ones that have generated a hard bounce or a spam "
-                                      "complaint."}, status=422)
+        {
+            "ErrorCode": 406,
+            "Message": "You tried to send to a recipient that has been marked as inactive.\n"
+            "Found inactive addresses: buyer0@example.com.\n"
+            "Inactive recipients are ones that have generated a hard bounce or a spam "
+            "complaint.",
+        },
+        status=422,
+    )
     try:
         result = delivery.drain()
     finally:

@@ -1,10 +1,9 @@
 """Events reach the right people once, in their language, and buyers never see seller notes."""
 
 import pytest
-
-from marketplace.models import UserSettings
 from django.db import transaction
 
+from marketplace.models import UserSettings
 from notifications import delivery
 from notifications.events import ROUTES, UnknownEvent
 from notifications.models import OutboxMessage
@@ -140,9 +139,12 @@ def test_expiry_tells_buyer_store_members_and_moderators_once(place_order, moder
     assert notify("order_expired", order=order) == 0
     assert {(r.audience, r.recipient) for r in rows(event="order_expired")} == {("buyer", "buyer@example.com")}
     assert {(r.audience, r.recipient) for r in rows(event="orders_expired")} == {
-        ("store", "owner@example.com"), ("members", "manager@example.com")}
+        ("store", "owner@example.com"),
+        ("members", "manager@example.com"),
+    }
     assert {(r.audience, r.recipient) for r in rows(event="orders_expired_platform")} == {
-        ("moderators", "mod@example.com")}
+        ("moderators", "mod@example.com")
+    }
     buyer = content(rows(event="order_expired")[0])["text"]
     assert "/search?q=Phone+case+Charger" in buyer
     store = content(rows(event="orders_expired", audience="store")[0])["text"]
@@ -163,8 +165,9 @@ def test_a_sweep_batch_of_expiries_gives_one_list_per_store_and_one_to_moderator
         assert f"#{order.pk}" in content(store_list)["text"] and f"#{order.pk}" in content(moderators_list)["text"]
 
 
-def test_a_long_expiry_list_names_the_first_orders_and_links_to_the_rest(place_order, offers, moderator, channels,
-                                                                          monkeypatch):
+def test_a_long_expiry_list_names_the_first_orders_and_links_to_the_rest(
+    place_order, offers, moderator, channels, monkeypatch
+):
     from notifications import services
     from orders.sweep import sweep
     from tests.orders.deadline_support import entered_at, kyiv
@@ -198,14 +201,18 @@ def test_reminders_go_to_the_store_contacts(place_order, linked_store, channels)
     notify("pickup_reminder", order=order)
     for event in ("deadline_warning", "deadline_excellent_passed", "pickup_reminder"):
         assert {(r.channel, r.recipient) for r in rows(event=event)} == {
-            ("email", "owner@example.com"), ("telegram", "777000111")}
+            ("email", "owner@example.com"),
+            ("telegram", "777000111"),
+        }
 
 
 def test_offers_hidden_tells_the_owner_and_the_moderators(store, moderator, channels):
     store.offers_hidden_reason = "3 or more orders expired within 30 days."
     notify("store_offers_hidden", store=store, occurrence="hidden-1")
     assert {(r.audience, r.recipient) for r in rows(event="store_offers_hidden")} == {
-        ("owner", "owner@example.com"), ("moderators", "mod@example.com")}
+        ("owner", "owner@example.com"),
+        ("moderators", "mod@example.com"),
+    }
     assert "3 or more orders expired" in content(rows(audience="owner")[0])["text"]
 
 
@@ -221,7 +228,8 @@ def test_preferences_switch_channels_off(place_order, linked_store, owner, manag
 
 
 def test_messages_are_written_with_the_change_and_sent_only_after_commit(
-        place_order, channels, django_capture_on_commit_callbacks):
+    place_order, channels, django_capture_on_commit_callbacks
+):
     with pytest.raises(RuntimeError):
         with transaction.atomic():
             place_order()
@@ -258,11 +266,14 @@ def test_every_route_has_its_templates():
             get_template(f"notifications/{route.template}.html")
 
 
-@pytest.mark.parametrize("language,subject", [
-    ("uk", "Ваше замовлення №{n} оформлено"),
-    ("ru", "Ваш заказ №{n} оформлен"),
-    ("en", "Your order #{n} is placed"),
-])
+@pytest.mark.parametrize(
+    "language,subject",
+    [
+        ("uk", "Ваше замовлення №{n} оформлено"),
+        ("ru", "Ваш заказ №{n} оформлен"),
+        ("en", "Your order #{n} is placed"),
+    ],
+)
 def test_the_buyer_reads_their_language(place_order, language, subject):
     order = place_order(buyer_language=language)
     assert content(rows(audience="buyer")[0])["subject"] == subject.format(n=order.pk)

@@ -19,13 +19,17 @@ def test_defaults_all_email_and_telegram_for_new_orders_and_reminders(member):
     prefs = preferences_for(member)
     assert all(channels["email"] for channels in prefs.values())
     assert {group for group, channels in prefs.items() if channels["telegram"]} == {
-        "new_orders", "reminders", "account"}
+        "new_orders",
+        "reminders",
+        "account",
+    }
     assert NotificationPreference.objects.count() == 0  # defaults are not stored
 
 
 def test_update_stores_choices_and_returns_the_result(member):
-    prefs = preferences_update(member, {"reminders": {"email": False, "telegram": False},
-                                        "cancellations": {"telegram": True}})
+    prefs = preferences_update(
+        member, {"reminders": {"email": False, "telegram": False}, "cancellations": {"telegram": True}}
+    )
     assert prefs["reminders"] == {"email": False, "telegram": False}
     assert prefs["cancellations"] == {"email": True, "telegram": True}
     assert preferences_for(member) == prefs
@@ -34,14 +38,17 @@ def test_update_stores_choices_and_returns_the_result(member):
     assert NotificationPreference.objects.count() == 3
 
 
-@pytest.mark.parametrize("data", [
-    {"nonsense": {"email": True}},
-    {"reminders": {"pigeon": True}},
-    {"reminders": {"email": "yes"}},
-    {"reminders": ["email"]},
-    {"account": {"email": False}},
-    ["reminders"],
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"nonsense": {"email": True}},
+        {"reminders": {"pigeon": True}},
+        {"reminders": {"email": "yes"}},
+        {"reminders": ["email"]},
+        {"account": {"email": False}},
+        ["reminders"],
+    ],
+)
 def test_bad_or_forbidden_choices_are_refused_whole(member, data):
     with pytest.raises(RuleViolation):
         preferences_update(member, {"new_orders": {"email": False}, **data} if isinstance(data, dict) else data)

@@ -22,14 +22,20 @@ pytestmark = pytest.mark.django_db
 
 def test_the_codec_gives_back_amounts_and_times_as_themselves():
     kyiv = ZoneInfo("Europe/Kyiv")
-    value = {"total": Decimal("1250.50"), "at": datetime(2026, 11, 24, 18, 0, 5, tzinfo=kyiv), "by": date(2026, 12, 31),
-             "items": [{"price": Decimal("0.10"), "title": "Чохол \"A\""}], "none": None, "n": 3,
-             "label": CancelReason.OTHER.label}
+    value = {
+        "total": Decimal("1250.50"),
+        "at": datetime(2026, 11, 24, 18, 0, 5, tzinfo=kyiv),
+        "by": date(2026, 12, 31),
+        "items": [{"price": Decimal("0.10"), "title": 'Чохол "A"'}],
+        "none": None,
+        "n": 3,
+        "label": CancelReason.OTHER.label,
+    }
     back = json.loads(snapshot.dumps(value), cls=snapshot.Decoder)  # as the model field reads it
     assert back["total"] == Decimal("1250.50") and isinstance(back["total"], Decimal)
     assert back["at"] == value["at"] and back["at"].utcoffset() == value["at"].utcoffset()
     assert back["by"] == date(2026, 12, 31) and not isinstance(back["by"], datetime)
-    assert back["items"][0] == {"price": Decimal("0.10"), "title": "Чохол \"A\""}
+    assert back["items"][0] == {"price": Decimal("0.10"), "title": 'Чохол "A"'}
     assert (back["none"], back["n"], back["label"]) == (None, 3, str(CancelReason.OTHER.label))
 
 

@@ -44,12 +44,14 @@ def test_429_honours_retry_after(place_order, linked_store, channels):
     assert counts() == {"pending": 0, "sending": 0, "sent": 3, "failed": 0}
 
 
-@pytest.mark.parametrize("status,description", [
-    (403, "Forbidden: bot was blocked by the user"),
-    (400, "Bad Request: chat not found"),
-])
-def test_a_gone_chat_is_unlinked_and_the_store_told_by_email(place_order, linked_store, channels, status,
-                                                             description):
+@pytest.mark.parametrize(
+    "status,description",
+    [
+        (403, "Forbidden: bot was blocked by the user"),
+        (400, "Bad Request: chat not found"),
+    ],
+)
+def test_a_gone_chat_is_unlinked_and_the_store_told_by_email(place_order, linked_store, channels, status, description):
     esp, telegram = channels
     order = place_order()
     from notifications.services import notify
@@ -70,8 +72,9 @@ def test_a_gone_chat_is_unlinked_and_the_store_told_by_email(place_order, linked
 def test_a_group_that_became_a_supergroup_is_followed(place_order, linked_store, channels):
     _, telegram = channels
     place_order()
-    telegram.then(telegram_error(400, "Bad Request: group chat was upgraded to a supergroup chat",
-                                 migrate_to_chat_id=-100123))
+    telegram.then(
+        telegram_error(400, "Bad Request: group chat was upgraded to a supergroup chat", migrate_to_chat_id=-100123)
+    )
     delivery.drain()
     linked_store.refresh_from_db()
     assert linked_store.telegram_chat_id == -100123
@@ -111,20 +114,37 @@ def test_only_the_owner_links_or_unlinks_in_the_service(linked_store, manager, o
 def test_unlink_is_in_the_store_history_with_who(linked_store, owner, channels):
     telegram_unlink(actor=Actor.seller(owner), store=linked_store)
     row = linked_store.history.latest("history_date")
-    assert (row.telegram_chat_id, row.action, row.actor_kind, row.history_user) == (None, "telegram_unlink", "seller",
-                                                                                   owner)
+    assert (row.telegram_chat_id, row.action, row.actor_kind, row.history_user) == (
+        None,
+        "telegram_unlink",
+        "seller",
+        owner,
+    )
 
 
 def update(text: str, chat_id: int = CHAT, **extra) -> str:
-    return json.dumps({"update_id": 1, "message": {"message_id": 5, "text": text, "date": 0,
-                                                   "chat": {"id": chat_id, "type": "private"},
-                                                   "from": {"id": chat_id, "is_bot": False, "first_name": "O",
-                                                            "language_code": "en"}, **extra}})
+    return json.dumps(
+        {
+            "update_id": 1,
+            "message": {
+                "message_id": 5,
+                "text": text,
+                "date": 0,
+                "chat": {"id": chat_id, "type": "private"},
+                "from": {"id": chat_id, "is_bot": False, "first_name": "O", "language_code": "en"},
+                **extra,
+            },
+        }
+    )
 
 
 def post_update(client, body: str, secret: str = WEBHOOK_SECRET):
-    return client.post(reverse("notifications:telegram_webhook"), data=body, content_type="application/json",
-                       headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+    return client.post(
+        reverse("notifications:telegram_webhook"),
+        data=body,
+        content_type="application/json",
+        headers={"X-Telegram-Bot-Api-Secret-Token": secret},
+    )
 
 
 def test_webhook_binds_the_chat_and_says_so(client, store, owner, channels):
@@ -154,19 +174,26 @@ def test_an_expired_token_binds_nothing(client, store, owner, channels):
     assert store.telegram_chat_id is None
 
 
-@pytest.mark.parametrize("body,secret", [
-    ("{{{ not json", WEBHOOK_SECRET),
-    (json.dumps([1, 2, 3]), WEBHOOK_SECRET),
-    (json.dumps({"update_id": 1, "message": {"text": "/start TOKEN", "chat": {"id": "777", "type": "private"}}}),
-     WEBHOOK_SECRET),
-    (json.dumps({"update_id": True, "message": {"text": "/start TOKEN", "chat": {"id": 7, "type": "private"}}}),
-     WEBHOOK_SECRET),
-    (update("/start not a token!"), WEBHOOK_SECRET),
-    (update("/start@SomeOtherBot TOKEN"), WEBHOOK_SECRET),
-    (update("hello"), WEBHOOK_SECRET),
-    (update("/start TOKEN"), "wrong-secret"),
-    (update("/start TOKEN"), ""),
-])
+@pytest.mark.parametrize(
+    "body,secret",
+    [
+        ("{{{ not json", WEBHOOK_SECRET),
+        (json.dumps([1, 2, 3]), WEBHOOK_SECRET),
+        (
+            json.dumps({"update_id": 1, "message": {"text": "/start TOKEN", "chat": {"id": "777", "type": "private"}}}),
+            WEBHOOK_SECRET,
+        ),
+        (
+            json.dumps({"update_id": True, "message": {"text": "/start TOKEN", "chat": {"id": 7, "type": "private"}}}),
+            WEBHOOK_SECRET,
+        ),
+        (update("/start not a token!"), WEBHOOK_SECRET),
+        (update("/start@SomeOtherBot TOKEN"), WEBHOOK_SECRET),
+        (update("hello"), WEBHOOK_SECRET),
+        (update("/start TOKEN"), "wrong-secret"),
+        (update("/start TOKEN"), ""),
+    ],
+)
 def test_webhook_ignores_anything_else_and_still_answers_200(client, store, owner, channels, body, secret):
     token = telegram_link_start(actor=Actor.seller(owner), store=store).split("start=")[1]
     body = body.replace("TOKEN", token)
@@ -179,8 +206,9 @@ def test_webhook_ignores_anything_else_and_still_answers_200(client, store, owne
 
 def test_webhook_accepts_start_addressed_to_this_bot_in_a_group(client, store, owner, channels):
     token = telegram_link_start(actor=Actor.seller(owner), store=store).split("start=")[1]
-    body = json.dumps({"update_id": 9, "message": {"text": f"/start@{BOT_NAME} {token}",
-                                                   "chat": {"id": -4001, "type": "group"}}})
+    body = json.dumps(
+        {"update_id": 9, "message": {"text": f"/start@{BOT_NAME} {token}", "chat": {"id": -4001, "type": "group"}}}
+    )
     assert post_update(client, body).status_code == 200
     store.refresh_from_db()
     assert store.telegram_chat_id == -4001
@@ -209,7 +237,11 @@ def test_set_webhook_command(channels, settings):
     _, telegram = channels
     settings.SITE_URL = "https://market.example"
     call_command("telegram_set_webhook")
-    assert telegram.webhook_calls == [{
-        "url": "https://market.example/telegram/webhook/", "secret_token": WEBHOOK_SECRET,
-        "allowed_updates": ["message"], "drop_pending_updates": False,
-    }]
+    assert telegram.webhook_calls == [
+        {
+            "url": "https://market.example/telegram/webhook/",
+            "secret_token": WEBHOOK_SECRET,
+            "allowed_updates": ["message"],
+            "drop_pending_updates": False,
+        }
+    ]

@@ -23,8 +23,11 @@ from tests.notifications.fakes import ESP_TOKEN, counts
 from tests.servers import _free_port, server_env
 
 # serialized_rollback: the flush after a transactional test must not lose the data migrations' rows.
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True),
-              pytest.mark.usefixtures("restore_migrations_data")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("restore_migrations_data"),
+]
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -44,8 +47,23 @@ class Redis:
         binary = shutil.which("redis-server")
         assert binary, "redis-server not found (install Debian's redis-server)"
         self.proc = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=server_env())
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=server_env(),
+        )
         wait_until(self._answers, 15, "redis-server did not start")
 
     def _answers(self) -> bool:
@@ -81,12 +99,22 @@ def database_url_for_test() -> str:
 
 def celery_env(redis: Redis, esp, tmp_path: Path, **extra) -> dict:
     env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": database_url_for_test(), "CELERY_BROKER_URL": redis.url, "DEBUG": "1",
-        "VAR_DIR": str(tmp_path / "var"), "ANYMAIL_ESP": "postmark", "ANYMAIL_API_KEY": ESP_TOKEN,
-        "ANYMAIL_API_URL": esp.url + "/", "NOTIFICATIONS_KICK_SECONDS": "1", "HTTP_TIMEOUT": "3",
-        "NOTIFICATIONS_CLAIM_LEASE_SECONDS": "5", "PYTHONPATH": str(ROOT), "LOG_LEVEL": "INFO",
-    })
+    env.update(
+        {
+            "DATABASE_URL": database_url_for_test(),
+            "CELERY_BROKER_URL": redis.url,
+            "DEBUG": "1",
+            "VAR_DIR": str(tmp_path / "var"),
+            "ANYMAIL_ESP": "postmark",
+            "ANYMAIL_API_KEY": ESP_TOKEN,
+            "ANYMAIL_API_URL": esp.url + "/",
+            "NOTIFICATIONS_KICK_SECONDS": "1",
+            "HTTP_TIMEOUT": "3",
+            "NOTIFICATIONS_CLAIM_LEASE_SECONDS": "5",
+            "PYTHONPATH": str(ROOT),
+            "LOG_LEVEL": "INFO",
+        }
+    )
     env.update(extra)
     return env
 
@@ -96,8 +124,16 @@ class Celery:
         self.log_path = tmp_path / f"{name}.log"
         args = [sys.executable, "-m", "celery", "-A", "marketplace"]
         if kind == "worker":
-            args += ["worker", "--pool=solo", "-n", f"{name}@%h", "--without-gossip", "--without-mingle",
-                     "--without-heartbeat", "--loglevel=INFO"]
+            args += [
+                "worker",
+                "--pool=solo",
+                "-n",
+                f"{name}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=INFO",
+            ]
         else:
             args += ["beat", "-s", str(tmp_path / f"{name}-schedule"), "--loglevel=INFO"]
         self.log = open(self.log_path, "w")
@@ -156,8 +192,14 @@ def test_broker_down_while_orders_change(store, offers, channels, tmp_path):
         worker.wait_ready()
         redis.stop()  # the broker goes away; queued kicks die with it
 
-        driven = subprocess.run([sys.executable, "-c", DRIVER, str(store.pk), "4"], cwd=ROOT, env=env,
-                                capture_output=True, text=True, timeout=120)
+        driven = subprocess.run(
+            [sys.executable, "-c", DRIVER, str(store.pk), "4"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert driven.returncode == 0, driven.stderr
         report = json.loads(driven.stdout.strip().splitlines()[-1])
         assert len(report["orders"]) == 4
@@ -169,8 +211,11 @@ def test_broker_down_while_orders_change(store, offers, channels, tmp_path):
         assert esp.received == 0
 
         redis.start()  # the same port: the worker and beat reconnect, beat's kick drains the outbox
-        wait_until(lambda: counts()["sent"] == 8, 60,
-                   f"not drained: {counts()}\n{worker.output()[-3000:]}\n{beat.output()[-2000:]}")
+        wait_until(
+            lambda: counts()["sent"] == 8,
+            60,
+            f"not drained: {counts()}\n{worker.output()[-3000:]}\n{beat.output()[-2000:]}",
+        )
     finally:
         worker.stop()
         beat.stop()
@@ -202,8 +247,11 @@ def test_a_worker_killed_in_the_middle_of_a_send(place_order, channels, tmp_path
         assert counts()["sent"] == 0
 
         second = Celery("worker", env, tmp_path, "w2")
-        wait_until(lambda: counts()["sent"] == 4, 60,
-                   f"not drained: {counts()}\n{second.output()[-3000:]}\n{beat.output()[-2000:]}")
+        wait_until(
+            lambda: counts()["sent"] == 4,
+            60,
+            f"not drained: {counts()}\n{second.output()[-3000:]}\n{beat.output()[-2000:]}",
+        )
     finally:
         release.set()
         first.stop()

@@ -21,7 +21,10 @@ def entered_at(order: Order, when: datetime) -> Order:
     order.reminders_sent = 0
     deadlines.refresh(order, status_changed=True)
     Order.objects.filter(pk=order.pk).update(
-        status_changed_at=when, excellent_deadline=order.excellent_deadline,
-        acceptable_deadline=order.acceptable_deadline, next_check_at=order.next_check_at, reminders_sent=0,
+        status_changed_at=when,
+        excellent_deadline=order.excellent_deadline,
+        acceptable_deadline=order.acceptable_deadline,
+        next_check_at=order.next_check_at,
+        reminders_sent=0,
     )
     return Order.objects.get(pk=order.pk)

@@ -77,8 +77,9 @@ def bring(place_order, seller: Actor, status: str, *, method: str | None = None,
 
 def ship(seller: Actor, order: Order) -> Order:
     if order.delivery_method == COURIER:
-        return order_ship(actor=seller, order=order, courier_phone=COURIER_PHONE,
-                          courier_visit_at=timezone.now() + timedelta(hours=3))
+        return order_ship(
+            actor=seller, order=order, courier_phone=COURIER_PHONE, courier_visit_at=timezone.now() + timedelta(hours=3)
+        )
     return order_ship(actor=seller, order=order, ttn=VALID_TTN)
 
 

@@ -127,10 +127,16 @@ def test_status_cannot_be_changed_in_admin(client, moderator, worked_order, who)
     client.force_login(user)
     history_rows = worked_order.history.count()
 
-    response = client.post(change_url(worked_order), {
-        "status": Status.RECEIVED, "buyer_name": "Someone Else", "buyer_phone": "+380671112233",
-        "total": "1.00", "_save": "Save",
-    })
+    response = client.post(
+        change_url(worked_order),
+        {
+            "status": Status.RECEIVED,
+            "buyer_name": "Someone Else",
+            "buyer_phone": "+380671112233",
+            "total": "1.00",
+            "_save": "Save",
+        },
+    )
 
     assert response.status_code == 403
     worked_order.refresh_from_db()
@@ -186,12 +192,31 @@ def test_moderators_group_has_the_permissions_moderators_need(moderator):
     the calendar and the policies (through marketplace.services), and write no order in admin."""
     group = Group.objects.get(name=MODERATORS_GROUP)
     codenames = set(group.permissions.values_list("codename", flat=True))
-    assert {"view_order", "view_orderitem", "view_ordercomment", "view_callattempt", "view_store",
-            "view_offer", "view_outboxmessage", "view_historicalorder"} <= codenames
-    assert {"add_nonworkingperiod", "change_nonworkingperiod", "delete_nonworkingperiod",
-            "add_workingdayoverride", "change_workingdayoverride", "delete_workingdayoverride",
-            "change_processingpolicy", "change_platformpolicy"} <= codenames
+    assert {
+        "view_order",
+        "view_orderitem",
+        "view_ordercomment",
+        "view_callattempt",
+        "view_store",
+        "view_offer",
+        "view_outboxmessage",
+        "view_historicalorder",
+    } <= codenames
+    assert {
+        "add_nonworkingperiod",
+        "change_nonworkingperiod",
+        "delete_nonworkingperiod",
+        "add_workingdayoverride",
+        "change_workingdayoverride",
+        "delete_workingdayoverride",
+        "change_processingpolicy",
+        "change_platformpolicy",
+    } <= codenames
     assert moderator.has_perm("orders.view_order") and moderator.has_perm("marketplace.change_processingpolicy")
-    assert not {code for code in codenames if not code.startswith("view_")
-                and not code.endswith(("nonworkingperiod", "workingdayoverride", "processingpolicy", "platformpolicy"))}
+    assert not {
+        code
+        for code in codenames
+        if not code.startswith("view_")
+        and not code.endswith(("nonworkingperiod", "workingdayoverride", "processingpolicy", "platformpolicy"))
+    }
     assert not Permission.objects.filter(group=group, codename="change_order").exists()

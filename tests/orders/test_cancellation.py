@@ -21,7 +21,6 @@ from orders.services import (
 )
 from sellers.models import FeeCharge
 from tests.orders.support import (  # noqa: F401 (order_test_env is a fixture)
-    placed_earlier,
     BEFORE_SHIPMENT,
     NP,
     OPEN,
@@ -31,6 +30,7 @@ from tests.orders.support import (  # noqa: F401 (order_test_env is a fixture)
     history_count,
     label,
     order_test_env,
+    placed_earlier,
     refused,
     stocks,
 )
@@ -47,27 +47,42 @@ def assert_cancelled(order, reason, *, by):
 
 # --- out_of_stock: the stock is corrected in the same step ------------------------------------
 
+
 def test_out_of_stock_needs_the_stock_correction(place_order, seller):
     order = bring(place_order, seller, Status.ACCEPTED)
     for stock in (None, {}):
-        refused(order, RuleViolation,
-                lambda: order_cancel(actor=seller, order=order, reason=R.OUT_OF_STOCK, stock=stock), "Correct the stock")
+        refused(
+            order,
+            RuleViolation,
+            lambda: order_cancel(actor=seller, order=order, reason=R.OUT_OF_STOCK, stock=stock),
+            "Correct the stock",
+        )
 
 
 @pytest.mark.parametrize("count", [2, 3, 50])
 def test_out_of_stock_refuses_a_correction_that_covers_the_order(place_order, seller, offers, count):
     order = bring(place_order, seller, Status.CONFIRMED)  # 2 cases ordered
-    refused(order, RuleViolation,
-            lambda: order_cancel(actor=seller, order=order, reason=R.OUT_OF_STOCK, stock={offers[0].pk: count}),
-            f"A stock of {count} covers the 2 ordered")
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_cancel(actor=seller, order=order, reason=R.OUT_OF_STOCK, stock={offers[0].pk: count}),
+        f"A stock of {count} covers the 2 ordered",
+    )
 
 
 def test_out_of_stock_refuses_a_foreign_or_negative_correction(place_order, seller, offers, outsider_offer):
     order = bring(place_order, seller, Status.ACCEPTED, lines=[(offers[0], 2)])
-    for stock, fragment in (({offers[1].pk: 0}, "not in this order"), ({outsider_offer.pk: 0}, "not in this order"),
-                            ({offers[0].pk: -1}, "negative")):
-        refused(order, RuleViolation,
-                lambda: order_cancel(actor=seller, order=order, reason=R.OUT_OF_STOCK, stock=stock), fragment)
+    for stock, fragment in (
+        ({offers[1].pk: 0}, "not in this order"),
+        ({outsider_offer.pk: 0}, "not in this order"),
+        ({offers[0].pk: -1}, "negative"),
+    ):
+        refused(
+            order,
+            RuleViolation,
+            lambda: order_cancel(actor=seller, order=order, reason=R.OUT_OF_STOCK, stock=stock),
+            fragment,
+        )
 
 
 @pytest.mark.parametrize("corrected", [0, 1])
@@ -80,11 +95,16 @@ def test_out_of_stock_sets_the_corrected_stock_and_returns_the_other_items(place
 
 # --- other: a comment is required -------------------------------------------------------------
 
+
 @pytest.mark.parametrize("comment", ["", "   \n"])
 def test_other_needs_a_comment(place_order, seller, comment):
     order = bring(place_order, seller, Status.NEW)
-    refused(order, RuleViolation, lambda: order_cancel(actor=seller, order=order, reason=R.OTHER, comment=comment),
-            "comment")
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_cancel(actor=seller, order=order, reason=R.OTHER, comment=comment),
+        "comment",
+    )
 
 
 def test_other_with_a_comment_cancels_and_keeps_the_comment(place_order, seller, manager):
@@ -99,12 +119,18 @@ def test_other_with_a_comment_cancels_and_keeps_the_comment(place_order, seller,
 
 # --- pickup-only reasons ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("reason", [R.BUYER_CHANGED_MIND, R.BUYER_NOT_PICKED_UP])
 @pytest.mark.parametrize("status", [s for s in OPEN if s != Status.AWAITING_PICKUP])
 def test_pickup_reasons_are_refused_outside_awaiting_pickup(place_order, seller, reason, status):
     order = bring(place_order, seller, status)
-    refused(order, RuleViolation, lambda: order_cancel(actor=seller, order=order, reason=reason),
-            "pickup point", str(R(reason).label))
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_cancel(actor=seller, order=order, reason=reason),
+        "pickup point",
+        str(R(reason).label),
+    )
 
 
 @pytest.mark.parametrize("reason", [R.BUYER_CHANGED_MIND, R.BUYER_NOT_PICKED_UP])
@@ -117,6 +143,7 @@ def test_pickup_reasons_cancel_an_order_awaiting_pickup(place_order, seller, off
 
 # --- buyer_unreachable: two calls 15 minutes apart, or a number nobody can call ----------------
 
+
 def log_calls(order, seller, *minutes_ago):
     now = timezone.now()
     placed_earlier(order, now - timedelta(hours=1))
@@ -128,8 +155,13 @@ def log_calls(order, seller, *minutes_ago):
 def test_unreachable_needs_two_calls_at_least_15_minutes_apart(place_order, seller, minutes_ago):
     order = bring(place_order, seller, Status.ACCEPTED)
     log_calls(order, seller, *minutes_ago)
-    refused(order, RuleViolation, lambda: order_cancel(actor=seller, order=order, reason=R.BUYER_UNREACHABLE),
-            "two calls", "15 minutes")
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_cancel(actor=seller, order=order, reason=R.BUYER_UNREACHABLE),
+        "two calls",
+        "15 minutes",
+    )
 
 
 @pytest.mark.parametrize("minutes_ago", [(15, 0), (40, 20), (60, 50, 30)])
@@ -143,8 +175,9 @@ def test_unreachable_after_two_calls_15_minutes_apart(place_order, seller, minut
 def test_calls_to_another_order_do_not_count(place_order, seller):
     order, other = bring(place_order, seller, Status.ACCEPTED), bring(place_order, seller, Status.ACCEPTED)
     log_calls(other, seller, 30, 0)
-    refused(order, RuleViolation, lambda: order_cancel(actor=seller, order=order, reason=R.BUYER_UNREACHABLE),
-            "two calls")
+    refused(
+        order, RuleViolation, lambda: order_cancel(actor=seller, order=order, reason=R.BUYER_UNREACHABLE), "two calls"
+    )
 
 
 # A Ukrainian landline is an operator's number: called like a mobile (tests/orders/test_notes.py).
@@ -157,22 +190,36 @@ def test_unreachable_at_once_when_the_number_is_not_a_ukrainian_operators(place_
 
 def test_a_call_cannot_be_logged_in_the_future(place_order, seller):
     order = bring(place_order, seller, Status.ACCEPTED)
-    refused(order, RuleViolation, lambda: order_call_log(actor=seller, order=order, outcome="busy",
-                                                         called_at=timezone.now() + timedelta(minutes=5)), "future")
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_call_log(
+            actor=seller, order=order, outcome="busy", called_at=timezone.now() + timedelta(minutes=5)
+        ),
+        "future",
+    )
     refused(order, RuleViolation, lambda: order_call_log(actor=seller, order=order, outcome="maybe"), "call")
 
 
 # --- the seller's reasons only ----------------------------------------------------------------
 
-@pytest.mark.parametrize("reason", [R.BUYER_CANCELLED, R.LATE_DELIVERY, R.PROCESSING_TIME_EXPIRED,
-                                    R.SHIPPING_TIME_EXPIRED, R.MUTUAL, "", "whim"])
+
+@pytest.mark.parametrize(
+    "reason",
+    [R.BUYER_CANCELLED, R.LATE_DELIVERY, R.PROCESSING_TIME_EXPIRED, R.SHIPPING_TIME_EXPIRED, R.MUTUAL, "", "whim"],
+)
 def test_a_seller_cannot_use_buyer_or_platform_reasons(place_order, seller, reason):
     order = bring(place_order, seller, Status.ACCEPTED)
-    refused(order, RuleViolation, lambda: order_cancel(actor=seller, order=order, reason=reason, comment="x"),
-            "seller cannot cancel with this reason")
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_cancel(actor=seller, order=order, reason=reason, comment="x"),
+        "seller cannot cancel with this reason",
+    )
 
 
 # --- the buyer --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("status", OPEN)
 def test_the_buyer_cancels_any_open_order(place_order, seller, offers, status):
@@ -247,11 +294,16 @@ def test_the_platform_refuses_reasons_that_are_not_its_own(place_order, seller, 
 
 def test_the_platform_does_nothing_when_the_order_moved_on(place_order, seller):
     order = bring(place_order, seller, Status.ACCEPTED)
-    refused(order, RuleViolation, lambda: order_cancel_by_platform(
-        order=order, reason=R.PROCESSING_TIME_EXPIRED, expected_status=Status.NEW), "changed meanwhile")
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_cancel_by_platform(order=order, reason=R.PROCESSING_TIME_EXPIRED, expected_status=Status.NEW),
+        "changed meanwhile",
+    )
 
 
 # --- every cancelled order carries a reason ---------------------------------------------------
+
 
 def test_a_cancelled_order_without_a_reason_cannot_be_written(place_order, seller):
     order = bring(place_order, seller, Status.ACCEPTED)
@@ -264,13 +316,16 @@ def test_a_cancelled_order_without_a_reason_cannot_be_written(place_order, selle
 
 # --- comments: the store's and the moderators' own notes ---------------------------------------
 
+
 def test_comments_are_stored_for_the_store_and_never_on_the_order(place_order, seller, manager, moderator):
     order = bring(place_order, seller, Status.CONFIRMED)
     before = history_count(order)
     note = order_comment_add(actor=seller, order=order, text="  Buyer asks for a call after 18:00  ")
     order_comment_add(actor=Actor.moderator(moderator), order=order, text="Checked by support")
     assert list(order.comments.values_list("author__username", "text")) == [
-        ("manager", "Buyer asks for a call after 18:00"), ("moderator", "Checked by support")]
+        ("manager", "Buyer asks for a call after 18:00"),
+        ("moderator", "Checked by support"),
+    ]
     assert note.created_at is not None
     # Comments live in their own table: nothing of them on the order row or its history.
     assert history_count(order) == before
@@ -289,6 +344,11 @@ def test_comments_are_refused_to_the_buyer_the_platform_and_when_empty(place_ord
 
 def test_a_call_cannot_be_logged_before_the_order_was_placed(place_order, seller):
     order = bring(place_order, seller, Status.ACCEPTED)
-    refused(order, RuleViolation, lambda: order_call_log(actor=seller, order=order, outcome="no_answer",
-                                                         called_at=order.created_at - timedelta(minutes=1)),
-            "before the order was placed")
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_call_log(
+            actor=seller, order=order, outcome="no_answer", called_at=order.created_at - timedelta(minutes=1)
+        ),
+        "before the order was placed",
+    )

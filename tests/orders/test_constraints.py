@@ -30,8 +30,11 @@ def order(place_order, seller):
 def test_an_item_quantity_is_positive(order, quantity):
     item = order.items.first()
     # Zero passes the column's own `>= 0` check of a PositiveIntegerField: only our constraint stops it.
-    violates("order_item_quantity_positive", lambda: OrderItem.objects.filter(pk=item.pk).update(quantity=quantity),
-             also=() if quantity == 0 else ("order_item_quantity_check",))
+    violates(
+        "order_item_quantity_positive",
+        lambda: OrderItem.objects.filter(pk=item.pk).update(quantity=quantity),
+        also=() if quantity == 0 else ("order_item_quantity_check",),
+    )
     assert OrderItem.objects.get(pk=item.pk).quantity == item.quantity
 
 
@@ -50,8 +53,10 @@ def test_an_offer_price_is_not_negative(offers):
 
 
 def test_a_cancelled_order_always_has_a_reason(order, place_order, seller):
-    violates("order_cancelled_has_reason",
-             lambda: Order.objects.filter(pk=order.pk).update(status=Status.CANCELLED, cancel_reason=""))
+    violates(
+        "order_cancelled_has_reason",
+        lambda: Order.objects.filter(pk=order.pk).update(status=Status.CANCELLED, cancel_reason=""),
+    )
     cancelled = bring(place_order, seller, Status.CANCELLED)
     violates("order_cancelled_has_reason", lambda: Order.objects.filter(pk=cancelled.pk).update(cancel_reason=""))
     assert Order.objects.get(pk=order.pk).status == Status.ACCEPTED

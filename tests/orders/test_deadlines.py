@@ -63,8 +63,9 @@ def test_status_change_recomputes_in_the_same_save(place_order, seller):
 
 def test_confirmed_deadline_is_end_of_ship_by_working_day(place_order, seller):
     order = order_confirm(actor=seller, order=ready_delivery(order_open(actor=seller, order=place_order()), seller))
-    order = order_update_delivery(actor=seller, order=order, method="nova_poshta", branch="Branch 1",
-                                  cost="50.00", ship_by=date(2026, 11, 27))  # a Friday
+    order = order_update_delivery(
+        actor=seller, order=order, method="nova_poshta", branch="Branch 1", cost="50.00", ship_by=date(2026, 11, 27)
+    )  # a Friday
     assert order.excellent_deadline is None
     assert order.acceptable_deadline == kyiv(2026, 11, 30, 9, 0)  # next working instant after Friday
     order = order_pack(actor=seller, order=order, ship_by=date(2026, 11, 25))
@@ -75,8 +76,9 @@ def test_confirmed_deadline_is_end_of_ship_by_working_day(place_order, seller):
 def test_terminal_and_in_delivery_have_no_deadline(place_order, seller):
     from orders.services import order_cancel
 
-    order = order_cancel(actor=seller, order=order_open(actor=seller, order=place_order()), reason="other",
-                         comment="test")
+    order = order_cancel(
+        actor=seller, order=order_open(actor=seller, order=place_order()), reason="other", comment="test"
+    )
     assert (order.excellent_deadline, order.acceptable_deadline, order.next_check_at) == (None, None, None)
 
 
@@ -101,8 +103,9 @@ def test_warning_is_before_the_deadline_in_working_time(place_order):
 def test_calendar_edit_recomputes_open_orders(place_order, django_capture_on_commit_callbacks):
     order = entered_at(place_order(), TUE_18)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        NonWorkingPeriod.objects.create(title="Platform day off", starts_at=kyiv(2026, 11, 25),
-                                        ends_at=kyiv(2026, 11, 26))
+        NonWorkingPeriod.objects.create(
+            title="Platform day off", starts_at=kyiv(2026, 11, 25), ends_at=kyiv(2026, 11, 26)
+        )
         calendar_changed()
     assert len(callbacks) == 1  # the recompute task is queued after commit, not run inside
     assert recompute_open_deadlines() >= 1
@@ -135,6 +138,7 @@ def test_working_time_left_and_state(place_order):
 
 # --- a moved ship-by date arms the deadline warning again (docs/rules.md §4) -----------------
 
+
 def test_a_new_ship_by_date_is_warned_about_again(place_order, seller, clock):
     from notifications.models import OutboxMessage
     from orders.deadlines import Reminder
@@ -148,8 +152,9 @@ def test_a_new_ship_by_date_is_warned_about_again(place_order, seller, clock):
     assert warnings.count() == 1
 
     clock.move_to(kyiv(2026, 11, 26, 18, 30))
-    order = order_update_delivery(actor=seller, order=order, method="nova_poshta", branch="Branch 12",
-                                  cost="70.00", ship_by=date(2026, 11, 30))  # Monday
+    order = order_update_delivery(
+        actor=seller, order=order, method="nova_poshta", branch="Branch 12", cost="70.00", ship_by=date(2026, 11, 30)
+    )  # Monday
     stored = Order.objects.get(pk=order.pk)
     assert stored.acceptable_deadline == kyiv(2026, 12, 1, 9, 0)
     assert Reminder.DEADLINE_NEAR not in Reminder(stored.reminders_sent)
@@ -172,6 +177,7 @@ def test_an_edit_that_keeps_the_deadline_does_not_warn_again(place_order, seller
 
 
 # --- recomputed deadlines are in the order's history -------------------------------------------
+
 
 def test_a_recompute_records_the_deadlines_that_moved(place_order):
     moved = entered_at(place_order(), TUE_18)

@@ -1,4 +1,4 @@
-"""Editing windows (SPEC §3): items only in `accepted`, delivery and payment before shipment,
+"""Editing windows (docs/rules.md §3): items only in `accepted`, delivery and payment before shipment,
 stock follows every change, a refused edit changes nothing, the history keeps old → new."""
 
 from datetime import date, timedelta
@@ -57,6 +57,7 @@ def accepted(place_order, seller):
 
 # --- items and quantities: only in accepted ---------------------------------------------------
 
+
 def test_raising_a_quantity_reserves_stock_and_recomputes_totals(accepted, seller, offers, manager):
     before = history_count(accepted)
     item_history = OrderItem.history.count()
@@ -85,31 +86,45 @@ def test_quantity_zero_removes_the_item_and_returns_its_stock(accepted, seller, 
 def test_the_last_item_cannot_be_removed(place_order, seller, offers):
     order = bring(place_order, seller, Status.ACCEPTED, lines=[(offers[0], 3)])
     item_id = order.items.get().pk
-    refused(order, RuleViolation,
-            lambda: order_set_item_quantity(actor=seller, order=order, item_id=item_id, quantity=0), "at least one item")
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_set_item_quantity(actor=seller, order=order, item_id=item_id, quantity=0),
+        "at least one item",
+    )
 
 
 def test_more_than_the_stock_is_refused(accepted, seller, offers):
     item_id = item_of(accepted, offers[1]).pk
-    refused(accepted, RuleViolation,
-            lambda: order_set_item_quantity(actor=seller, order=accepted, item_id=item_id, quantity=6),
-            "Only 4 of “Charger” in stock")
+    refused(
+        accepted,
+        RuleViolation,
+        lambda: order_set_item_quantity(actor=seller, order=accepted, item_id=item_id, quantity=6),
+        "Only 4 of “Charger” in stock",
+    )
     order_set_item_quantity(actor=seller, order=accepted, item_id=item_id, quantity=5)  # all that is left
     assert stocks(offers) == [8, 0]
 
 
 def test_a_negative_quantity_is_refused(accepted, seller, offers):
     item_id = item_of(accepted, offers[0]).pk
-    refused(accepted, RuleViolation,
-            lambda: order_set_item_quantity(actor=seller, order=accepted, item_id=item_id, quantity=-1), "negative")
+    refused(
+        accepted,
+        RuleViolation,
+        lambda: order_set_item_quantity(actor=seller, order=accepted, item_id=item_id, quantity=-1),
+        "negative",
+    )
 
 
 def test_an_item_of_another_order_is_refused(accepted, place_order, seller, offers):
     other = bring(place_order, seller, Status.ACCEPTED, lines=[(offers[0], 1)])
     foreign_id = other.items.get().pk
-    refused(accepted, RuleViolation,
-            lambda: order_set_item_quantity(actor=seller, order=accepted, item_id=foreign_id, quantity=1),
-            "not in the order")
+    refused(
+        accepted,
+        RuleViolation,
+        lambda: order_set_item_quantity(actor=seller, order=accepted, item_id=foreign_id, quantity=1),
+        "not in the order",
+    )
     assert other.items.get().quantity == 1
 
 
@@ -118,7 +133,9 @@ def test_adding_an_offer_reserves_it(place_order, seller, offers):
     order_add_item(actor=seller, order=order, offer_id=offers[1].pk, quantity=2)
     order_add_item(actor=seller, order=order, offer_id=offers[0].pk, quantity=1)  # merges with its line
     assert list(order.items.values_list("offer_id", "quantity", "price")) == [
-        (offers[0].pk, 2, Decimal("250.00")), (offers[1].pk, 2, Decimal("499.90"))]
+        (offers[0].pk, 2, Decimal("250.00")),
+        (offers[1].pk, 2, Decimal("499.90")),
+    ]
     assert stocks(offers) == [8, 3]
     saved = fetch(order)
     assert saved.items_total == Decimal("1499.80")
@@ -126,20 +143,35 @@ def test_adding_an_offer_reserves_it(place_order, seller, offers):
 
 
 def test_adding_an_offer_of_another_store_is_refused(accepted, seller, outsider_offer):
-    refused(accepted, RuleViolation,
-            lambda: order_add_item(actor=seller, order=accepted, offer_id=outsider_offer.pk, quantity=1),
-            "not one of the store's")
+    refused(
+        accepted,
+        RuleViolation,
+        lambda: order_add_item(actor=seller, order=accepted, offer_id=outsider_offer.pk, quantity=1),
+        "not one of the store's",
+    )
     assert Offer.objects.get(pk=outsider_offer.pk).stock == 3
 
 
 def test_adding_a_paused_offer_more_than_stock_or_nothing_is_refused(accepted, seller, offers, store):
     paused = Offer.objects.create(store=store, title="Old", sku="OLD", price=Decimal("1"), stock=9, paused=True)
-    refused(accepted, RuleViolation,
-            lambda: order_add_item(actor=seller, order=accepted, offer_id=paused.pk, quantity=1), "paused")
-    refused(accepted, RuleViolation,
-            lambda: order_add_item(actor=seller, order=accepted, offer_id=offers[1].pk, quantity=5), "in stock")
-    refused(accepted, RuleViolation,
-            lambda: order_add_item(actor=seller, order=accepted, offer_id=offers[1].pk, quantity=0), "positive")
+    refused(
+        accepted,
+        RuleViolation,
+        lambda: order_add_item(actor=seller, order=accepted, offer_id=paused.pk, quantity=1),
+        "paused",
+    )
+    refused(
+        accepted,
+        RuleViolation,
+        lambda: order_add_item(actor=seller, order=accepted, offer_id=offers[1].pk, quantity=5),
+        "in stock",
+    )
+    refused(
+        accepted,
+        RuleViolation,
+        lambda: order_add_item(actor=seller, order=accepted, offer_id=offers[1].pk, quantity=0),
+        "positive",
+    )
 
 
 @pytest.mark.parametrize("status", NOT_ACCEPTED)
@@ -147,22 +179,39 @@ def test_items_are_not_edited_outside_accepted(place_order, seller, offers, stat
     order = bring(place_order, seller, status)
     item_id = item_of(order, offers[0]).pk
     for quantity in (0, 1, 3):
-        refused(order, RuleViolation,
-                lambda: order_set_item_quantity(actor=seller, order=order, item_id=item_id, quantity=quantity),
-                "Items and quantities", label(status))
-    refused(order, RuleViolation, lambda: order_add_item(actor=seller, order=order, offer_id=offers[1].pk, quantity=1),
-            "Items and quantities", label(status))
+        refused(
+            order,
+            RuleViolation,
+            lambda: order_set_item_quantity(actor=seller, order=order, item_id=item_id, quantity=quantity),
+            "Items and quantities",
+            label(status),
+        )
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_add_item(actor=seller, order=order, offer_id=offers[1].pk, quantity=1),
+        "Items and quantities",
+        label(status),
+    )
 
 
 # --- delivery and payment: before shipment ---------------------------------------------------
+
 
 @pytest.mark.parametrize("status", BEFORE_SHIPMENT)
 def test_delivery_and_payment_change_before_shipment(place_order, seller, manager, status):
     order = bring(place_order, seller, status)
     before = history_count(order)
     ship_by = timezone.localdate() + timedelta(days=5)
-    order_update_delivery(actor=seller, order=order, method=COURIER, address=" Sadova 5, Lviv ",
-                          branch="ignored for a courier", cost="95.50", ship_by=ship_by)
+    order_update_delivery(
+        actor=seller,
+        order=order,
+        method=COURIER,
+        address=" Sadova 5, Lviv ",
+        branch="ignored for a courier",
+        cost="95.50",
+        ship_by=ship_by,
+    )
     saved = fetch(order)
     assert (saved.delivery_method, saved.delivery_address, saved.delivery_branch) == (COURIER, "Sadova 5, Lviv", "")
     assert (saved.delivery_cost, saved.ship_by, saved.status) == (Decimal("95.50"), ship_by, status)
@@ -177,19 +226,33 @@ def test_delivery_and_payment_change_before_shipment(place_order, seller, manage
 @pytest.mark.parametrize("status", AFTER_SHIPMENT)
 def test_delivery_and_payment_are_refused_after_shipment(place_order, seller, status):
     order = bring(place_order, seller, status)
-    refused(order, RuleViolation,
-            lambda: order_update_delivery(actor=seller, order=order, method=NP, branch="Branch 1", cost=Decimal("10"),
-                                          ship_by=timezone.localdate()),
-            "Delivery", "before shipment", label(status))
-    refused(order, RuleViolation, lambda: order_update_payment(actor=seller, order=order, method=PaymentMethod.BANK_TRANSFER),
-            "Payment", "before shipment", label(status))
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_update_delivery(
+            actor=seller, order=order, method=NP, branch="Branch 1", cost=Decimal("10"), ship_by=timezone.localdate()
+        ),
+        "Delivery",
+        "before shipment",
+        label(status),
+    )
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_update_payment(actor=seller, order=order, method=PaymentMethod.BANK_TRANSFER),
+        "Payment",
+        "before shipment",
+        label(status),
+    )
 
 
 def test_the_history_keeps_each_change_old_to_new(accepted, seller, manager):
-    order_update_delivery(actor=seller, order=accepted, method=NP, branch="Branch 7", cost="40",
-                          ship_by=timezone.localdate())
-    order_update_delivery(actor=seller, order=accepted, method=NP, branch="Branch 9", cost="55",
-                          ship_by=timezone.localdate())
+    order_update_delivery(
+        actor=seller, order=accepted, method=NP, branch="Branch 7", cost="40", ship_by=timezone.localdate()
+    )
+    order_update_delivery(
+        actor=seller, order=accepted, method=NP, branch="Branch 9", cost="55", ship_by=timezone.localdate()
+    )
     newest, previous = accepted.history.order_by("-history_id")[:2]
     changes = {c.field: (c.old, c.new) for c in newest.diff_against(previous).changes}
     assert changes["delivery_branch"] == ("Branch 7", "Branch 9")
@@ -199,18 +262,31 @@ def test_the_history_keeps_each_change_old_to_new(accepted, seller, manager):
 
 
 @pytest.mark.parametrize(
-    "cost, fragment", [("-1", "non-negative"), ("12.345", "non-negative"), ("ten", "not a number")],
+    "cost, fragment",
+    [("-1", "non-negative"), ("12.345", "non-negative"), ("ten", "not a number")],
 )
 def test_a_bad_delivery_cost_is_refused(accepted, seller, cost, fragment):
-    refused(accepted, RuleViolation,
-            lambda: order_update_delivery(actor=seller, order=accepted, method=NP, branch="B", cost=cost), fragment)
+    refused(
+        accepted,
+        RuleViolation,
+        lambda: order_update_delivery(actor=seller, order=accepted, method=NP, branch="B", cost=cost),
+        fragment,
+    )
 
 
 def test_unknown_delivery_or_payment_methods_are_refused(accepted, seller):
-    refused(accepted, RuleViolation, lambda: order_update_delivery(actor=seller, order=accepted, method="drone"),
-            "Unknown delivery method")
-    refused(accepted, RuleViolation, lambda: order_update_payment(actor=seller, order=accepted, method="barter"),
-            "Unknown payment method")
+    refused(
+        accepted,
+        RuleViolation,
+        lambda: order_update_delivery(actor=seller, order=accepted, method="drone"),
+        "Unknown delivery method",
+    )
+    refused(
+        accepted,
+        RuleViolation,
+        lambda: order_update_payment(actor=seller, order=accepted, method="barter"),
+        "Unknown payment method",
+    )
 
 
 @pytest.mark.parametrize("status", [Status.CONFIRMED, Status.AWAITING_SHIPMENT])
@@ -246,30 +322,50 @@ def test_the_ship_by_date_changes_when_packing(place_order, seller):
 
 def test_a_refused_pack_does_not_keep_its_new_ship_by_date(place_order, seller):
     order = bring(place_order, seller, Status.ACCEPTED)
-    refused(order, RuleViolation,
-            lambda: order_pack(actor=seller, order=order, ship_by=timezone.localdate() + timedelta(days=9)),
-            label(Status.ACCEPTED))
-
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_pack(actor=seller, order=order, ship_by=timezone.localdate() + timedelta(days=9)),
+        label(Status.ACCEPTED),
+    )
 
 
 # --- the ship-by date: from today up to the policy's maximum (docs/rules.md §4) ----------------
+
 
 def far(days: int) -> date:
     return clock.today() + timedelta(days=days)
 
 
 @pytest.mark.parametrize("status", [Status.ACCEPTED, Status.CONFIRMED, Status.AWAITING_SHIPMENT])
-@pytest.mark.parametrize("ship_by, fragment", [
-    (-1, "in the past"), (-400, "in the past"), ("min", "in the past"),
-    ("max+1", "at most 90 days"), ("max", "at most 90 days"), ("9999", "at most 90 days"),
-], ids=["yesterday", "last-year", "0001-01-01", "one-too-far", "date.max", "9999-12-31"])
+@pytest.mark.parametrize(
+    "ship_by, fragment",
+    [
+        (-1, "in the past"),
+        (-400, "in the past"),
+        ("min", "in the past"),
+        ("max+1", "at most 90 days"),
+        ("max", "at most 90 days"),
+        ("9999", "at most 90 days"),
+    ],
+    ids=["yesterday", "last-year", "0001-01-01", "one-too-far", "date.max", "9999-12-31"],
+)
 def test_a_ship_by_date_outside_today_to_the_maximum_is_refused(place_order, seller, status, ship_by, fragment):
     order = bring(place_order, seller, status)
-    ship_by = {"min": date(1, 1, 1), "max": date.max, "9999": date(9999, 12, 31),
-               "max+1": far(platform().ship_by_max_days + 1)}.get(ship_by) or far(ship_by)
-    refused(order, RuleViolation,
-            lambda: order_update_delivery(actor=seller, order=order, method=NP, branch="Branch 1", cost="70",
-                                          ship_by=ship_by), fragment)
+    ship_by = {
+        "min": date(1, 1, 1),
+        "max": date.max,
+        "9999": date(9999, 12, 31),
+        "max+1": far(platform().ship_by_max_days + 1),
+    }.get(ship_by) or far(ship_by)
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_update_delivery(
+            actor=seller, order=order, method=NP, branch="Branch 1", cost="70", ship_by=ship_by
+        ),
+        fragment,
+    )
 
 
 @pytest.mark.parametrize("days", [0, 1, 90])
@@ -286,6 +382,7 @@ def test_a_date_agreed_earlier_may_stay_when_other_delivery_terms_change(accepte
 
 # --- amounts the order's columns cannot hold are refused before any write ----------------------
 
+
 @pytest.fixture
 def dear(store):
     return Offer.objects.create(store=store, title="Yacht", sku="YACHT", price=Decimal("4000000000.00"), stock=5)
@@ -294,12 +391,24 @@ def dear(store):
 def test_a_quantity_that_overflows_the_total_is_refused(place_order, seller, dear):
     order = bring(place_order, seller, Status.ACCEPTED, lines=[(dear, 1)])
     item_id = order.items.get().pk
-    refused(order, RuleViolation,
-            lambda: order_set_item_quantity(actor=seller, order=order, item_id=item_id, quantity=3), "order total")
-    refused(order, RuleViolation, lambda: order_items_update(actor=seller, order=order, quantities={item_id: 3}),
-            "order total")
-    refused(order, RuleViolation, lambda: order_add_item(actor=seller, order=order, offer_id=dear.pk, quantity=2),
-            "order total")
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_set_item_quantity(actor=seller, order=order, item_id=item_id, quantity=3),
+        "order total",
+    )
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_items_update(actor=seller, order=order, quantities={item_id: 3}),
+        "order total",
+    )
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_add_item(actor=seller, order=order, offer_id=dear.pk, quantity=2),
+        "order total",
+    )
     order_set_item_quantity(actor=seller, order=order, item_id=item_id, quantity=2)  # 8 000 000 000 fits
     assert fetch(order).total == Decimal("8000000000.00")
 
@@ -307,18 +416,34 @@ def test_a_quantity_that_overflows_the_total_is_refused(place_order, seller, dea
 @pytest.mark.parametrize("quantity", [2**31, 10**30])
 def test_huge_quantities_are_refused_with_a_sentence(accepted, seller, offers, quantity):
     item_id = item_of(accepted, offers[0]).pk
-    refused(accepted, RuleViolation,
-            lambda: order_set_item_quantity(actor=seller, order=accepted, item_id=item_id, quantity=quantity))
-    refused(accepted, RuleViolation,
-            lambda: order_add_item(actor=seller, order=accepted, offer_id=offers[1].pk, quantity=quantity))
+    refused(
+        accepted,
+        RuleViolation,
+        lambda: order_set_item_quantity(actor=seller, order=accepted, item_id=item_id, quantity=quantity),
+    )
+    refused(
+        accepted,
+        RuleViolation,
+        lambda: order_add_item(actor=seller, order=accepted, offer_id=offers[1].pk, quantity=quantity),
+    )
 
 
-@pytest.mark.parametrize("cost, fragment", [
-    ("100000000", "cannot exceed"), ("1e20", "cannot exceed"), ("NaN", "non-negative"), ("Infinity", "non-negative"),
-])
+@pytest.mark.parametrize(
+    "cost, fragment",
+    [
+        ("100000000", "cannot exceed"),
+        ("1e20", "cannot exceed"),
+        ("NaN", "non-negative"),
+        ("Infinity", "non-negative"),
+    ],
+)
 def test_a_delivery_cost_the_column_cannot_hold_is_refused(accepted, seller, cost, fragment):
-    refused(accepted, RuleViolation,
-            lambda: order_update_delivery(actor=seller, order=accepted, method=NP, branch="B", cost=cost), fragment)
+    refused(
+        accepted,
+        RuleViolation,
+        lambda: order_update_delivery(actor=seller, order=accepted, method=NP, branch="B", cost=cost),
+        fragment,
+    )
 
 
 def test_a_delivery_cost_that_overflows_the_total_is_refused(place_order, seller, dear):
@@ -326,12 +451,16 @@ def test_a_delivery_cost_that_overflows_the_total_is_refused(place_order, seller
     order_set_item_quantity(actor=seller, order=order, item_id=order.items.get().pk, quantity=2)
     Offer.objects.filter(pk=dear.pk).update(price=Decimal("1990000000.00"))
     order_add_item(actor=seller, order=order, offer_id=dear.pk, quantity=1)  # 9 990 000 000
-    refused(order, RuleViolation,
-            lambda: order_update_delivery(actor=seller, order=order, method=NP, branch="B", cost="99999999"),
-            "order total")
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_update_delivery(actor=seller, order=order, method=NP, branch="B", cost="99999999"),
+        "order total",
+    )
 
 
 # --- the editing windows: one selector, the services check through it ---------------------------
+
 
 @pytest.mark.parametrize("status", list(Status))
 def test_the_services_allow_exactly_what_the_editing_windows_say(place_order, seller, offers, status):
@@ -340,8 +469,9 @@ def test_the_services_allow_exactly_what_the_editing_windows_say(place_order, se
     item = item_of(order, offers[0])
     attempts = {
         "items": lambda: order_set_item_quantity(actor=seller, order=order, item_id=item.pk, quantity=1),
-        "delivery": lambda: order_update_delivery(actor=seller, order=order, method=PICKUP, cost="0",
-                                                  ship_by=clock.today()),
+        "delivery": lambda: order_update_delivery(
+            actor=seller, order=order, method=PICKUP, cost="0", ship_by=clock.today()
+        ),
         "payment": lambda: order_update_payment(actor=seller, order=order, method=PaymentMethod.BANK_TRANSFER),
         "split": lambda: order_split(actor=seller, order=order, quantities={item.pk: 1}),
     }

@@ -37,8 +37,11 @@ def outcome(order) -> dict:
 
 
 def offer_rows(after: int = 0):
-    return sorted(Offer.history.filter(history_id__gt=after)
-                  .values_list("id", "stock", "action", "actor_kind", "history_change_reason"))
+    return sorted(
+        Offer.history.filter(history_id__gt=after).values_list(
+            "id", "stock", "action", "actor_kind", "history_change_reason"
+        )
+    )
 
 
 def last_offer_row() -> int:
@@ -72,7 +75,9 @@ def test_a_single_expiry_hides_a_repeat_offenders_offers(place_order, store, mod
         order_cancel_by_platform(order=place_order(), reason=R.PROCESSING_TIME_EXPIRED)
         assert Store.objects.get(pk=store.pk).offers_hidden == (n == 2)
     assert {(m.audience, m.recipient) for m in OutboxMessage.objects.filter(event="store_offers_hidden")} == {
-        ("owner", "owner@example.com"), ("moderators", "mod@example.com")}
+        ("owner", "owner@example.com"),
+        ("moderators", "mod@example.com"),
+    }
 
 
 def test_the_store_restriction_is_recorded_with_the_platform_and_the_reason(place_order, store):
@@ -81,7 +86,12 @@ def test_the_store_restriction_is_recorded_with_the_platform_and_the_reason(plac
     store = Store.objects.get(pk=store.pk)
     assert store.offers_hidden and "1 or more orders expired" in store.offers_hidden_reason
     row = store.history.order_by("-history_id").first()
-    assert (row.action, row.actor_kind, row.history_user_id, row.offers_hidden) == ("hide_offers", "platform", None, True)
+    assert (row.action, row.actor_kind, row.history_user_id, row.offers_hidden) == (
+        "hide_offers",
+        "platform",
+        None,
+        True,
+    )
     assert row.history_change_reason == store.offers_hidden_reason
 
 
@@ -114,8 +124,12 @@ def test_a_batch_refusal_writes_nothing(place_order, seller, offers):
     good, moved_on = place_order(), bring(place_order, seller, Status.CONFIRMED)
     before = stocks(offers)
     with pytest.raises(RuleViolation), transaction.atomic():
-        locked = list(Order.objects.select_for_update().select_related("store").filter(pk__in=[good.pk, moved_on.pk])
-                      .order_by("pk"))
+        locked = list(
+            Order.objects.select_for_update()
+            .select_related("store")
+            .filter(pk__in=[good.pk, moved_on.pk])
+            .order_by("pk")
+        )
         orders_expire(locked, now=clock.now(), platform=platform(), reason=R.PROCESSING_TIME_EXPIRED)
     assert Order.objects.get(pk=good.pk).status == Status.NEW
     assert stocks(offers) == before and not FeeCharge.objects.exists()

@@ -19,13 +19,25 @@ pytestmark = pytest.mark.usefixtures("order_test_env")
 
 
 def place(store, *lines):
-    return order_place(store=store, buyer_name="Iryna Buyer", buyer_phone=VALID_PHONE, delivery_method="nova_poshta",
-                       delivery_branch="Branch 12", lines=[Line(offer.pk, qty) for offer, qty in lines])
+    return order_place(
+        store=store,
+        buyer_name="Iryna Buyer",
+        buyer_phone=VALID_PHONE,
+        delivery_method="nova_poshta",
+        delivery_branch="Branch 12",
+        lines=[Line(offer.pk, qty) for offer, qty in lines],
+    )
 
 
 def everything(store) -> tuple:
-    return (Order.objects.count(), OrderItem.objects.count(), Order.history.count(), OrderItem.history.count(),
-            Offer.history.count(), tuple(Offer.objects.filter(store=store).order_by("pk").values_list("stock")))
+    return (
+        Order.objects.count(),
+        OrderItem.objects.count(),
+        Order.history.count(),
+        OrderItem.history.count(),
+        Offer.history.count(),
+        tuple(Offer.objects.filter(store=store).order_by("pk").values_list("stock")),
+    )
 
 
 def test_placing_saves_the_order_once_with_its_totals(store, offers):

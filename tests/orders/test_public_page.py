@@ -1,5 +1,5 @@
 """The buyer's public order page at /o/<token>/: what it shows, what it never shows, its
-headers, and the buyer's cancellation from it (SPEC §1, §2, §6, §7)."""
+headers, and the buyer's cancellation from it (docs/rules.md §1, §2, §6, §7)."""
 
 from __future__ import annotations
 
@@ -64,8 +64,18 @@ def test_page_shows_the_order_without_login(client, place_order):
     page = html(response)
     assert f"Order #{order.pk}" in page and "Alpha Shop" in page
     assert 'id="order-status">New<' in page
-    for text in ("Phone case", "Charger", "× 2", "500.00", "499.90", "999.90", "Nova Poshta", "Branch 12",
-                 "Cash on delivery", "Cancel the order"):
+    for text in (
+        "Phone case",
+        "Charger",
+        "× 2",
+        "500.00",
+        "499.90",
+        "999.90",
+        "Nova Poshta",
+        "Branch 12",
+        "Cash on delivery",
+        "Cancel the order",
+    ):
         assert text in page, text
     # the progress ahead of the order, from its status path
     assert "Confirmed, being assembled" in page and "In delivery" in page and "Received" in page
@@ -96,8 +106,14 @@ def test_timeline_shows_status_changes_only(client, place_order, seller):
     order_comment_add(actor=seller, order=order, text=SECRET_COMMENT)
     page = html(client.get(page_url(order)))
     steps = page.split('id="progress"')[1].split("</section>")[0]
-    labels = ["New", "Needs agreement with the buyer", "Confirmed, being assembled", "Awaiting shipment",
-              "In delivery", "Received"]
+    labels = [
+        "New",
+        "Needs agreement with the buyer",
+        "Confirmed, being assembled",
+        "Awaiting shipment",
+        "In delivery",
+        "Received",
+    ]
     positions = [steps.index(label) for label in labels]
     assert positions == sorted(positions)
     assert steps.count("<time") == 5 and 'aria-current="step"' in steps

@@ -1,4 +1,4 @@
-"""Two actors on the same order at the same moment, on the real PostgreSQL (SPEC §2: terminal
+"""Two actors on the same order at the same moment, on the real PostgreSQL (docs/rules.md §2: terminal
 statuses never change; every transition is recorded once; stock moves once).
 
 Each round places a fresh order; two threads, each with its own connection, read their own copy
@@ -24,21 +24,30 @@ from tests.conftest import VALID_PHONE, ready_delivery
 from tests.orders.support import fetch, order_test_env, stocks  # noqa: F401 (order_test_env is a fixture)
 
 # serialized_rollback: the flush after a transactional test must not lose the data migrations' rows.
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True),
-              pytest.mark.usefixtures("order_test_env", "restore_migrations_data")]
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("order_test_env", "restore_migrations_data"),
+]
 ROUNDS = 50
 
 
 @pytest.fixture
 def stocked(store):
-    return [Offer.objects.create(store=store, title="Cable", sku="CAB-1", price=Decimal("99.00"), stock=1000),
-            Offer.objects.create(store=store, title="Mouse", sku="MOU-1", price=Decimal("450.00"), stock=1000)]
+    return [
+        Offer.objects.create(store=store, title="Cable", sku="CAB-1", price=Decimal("99.00"), stock=1000),
+        Offer.objects.create(store=store, title="Mouse", sku="MOU-1", price=Decimal("450.00"), stock=1000),
+    ]
 
 
 def place(store, offers):
-    return order_place(store=store, buyer_name="Race Buyer", buyer_phone=VALID_PHONE,
-                       lines=[Line(offers[0].pk, 2), Line(offers[1].pk, 1)], delivery_method="nova_poshta",
-                       delivery_branch="Branch 1")
+    return order_place(
+        store=store,
+        buyer_name="Race Buyer",
+        buyer_phone=VALID_PHONE,
+        lines=[Line(offers[0].pk, 2), Line(offers[1].pk, 1)],
+        delivery_method="nova_poshta",
+        delivery_branch="Branch 1",
+    )
 
 
 def race(read, *actions):

@@ -42,7 +42,11 @@ def test_each_row_says_what_the_rules_say(code):
     reason = REASONS[code]
     assert {kind: set(statuses) for kind, statuses in reason.who} == {kind: set(s) for kind, s in who.items()}
     assert (reason.against_seller, reason.buyer_side, reason.buyer_told_at_once, reason.fee_charged) == (
-        against, buyer_side, told, fee)
+        against,
+        buyer_side,
+        told,
+        fee,
+    )
     for kind in K.values:
         for status in S.values:
             assert reason.applies(kind, status) == (status in who.get(kind, ())), (kind, status)
@@ -52,15 +56,24 @@ def test_each_row_says_what_the_rules_say(code):
 
 
 def test_the_derived_lists():
-    assert choices.SELLER_REASONS == (R.OUT_OF_STOCK, R.BUYER_UNREACHABLE, R.BUYER_CHANGED_MIND,
-                                      R.BUYER_NOT_PICKED_UP, R.OTHER)
-    assert set(choices.SELLER_FAULT_REASONS) == {R.OUT_OF_STOCK, R.OTHER, R.LATE_DELIVERY,
-                                                 R.PROCESSING_TIME_EXPIRED, R.SHIPPING_TIME_EXPIRED}
+    assert choices.SELLER_REASONS == (
+        R.OUT_OF_STOCK,
+        R.BUYER_UNREACHABLE,
+        R.BUYER_CHANGED_MIND,
+        R.BUYER_NOT_PICKED_UP,
+        R.OTHER,
+    )
+    assert set(choices.SELLER_FAULT_REASONS) == {
+        R.OUT_OF_STOCK,
+        R.OTHER,
+        R.LATE_DELIVERY,
+        R.PROCESSING_TIME_EXPIRED,
+        R.SHIPPING_TIME_EXPIRED,
+    }
     assert set(choices.BUYER_SIDE_REASONS) == {R.BUYER_UNREACHABLE, R.BUYER_CHANGED_MIND, R.BUYER_NOT_PICKED_UP}
     assert set(choices.BUYER_TOLD_AT_ONCE) == {R.OUT_OF_STOCK, R.OTHER}
     assert set(choices.EXPIRY_REASONS) == {R.PROCESSING_TIME_EXPIRED, R.SHIPPING_TIME_EXPIRED}
-    assert set(choices.AUTOMATIC_REASONS) == {R.BUYER_CHANGED_MIND, R.PROCESSING_TIME_EXPIRED,
-                                              R.SHIPPING_TIME_EXPIRED}
+    assert set(choices.AUTOMATIC_REASONS) == {R.BUYER_CHANGED_MIND, R.PROCESSING_TIME_EXPIRED, R.SHIPPING_TIME_EXPIRED}
 
 
 def test_the_policys_cancel_actions_are_the_tables_expiry_reasons():

@@ -35,9 +35,14 @@ def seed(db, settings):
 
 def _snapshot() -> dict[str, int]:
     return {
-        "orders": Order.objects.count(), "items": OrderItem.objects.count(), "history": Order.history.count(),
-        "stores": Store.objects.count(), "offers": Offer.objects.count(), "members": StoreMember.objects.count(),
-        "users": get_user_model().objects.count(), "comments": OrderComment.objects.count(),
+        "orders": Order.objects.count(),
+        "items": OrderItem.objects.count(),
+        "history": Order.history.count(),
+        "stores": Store.objects.count(),
+        "offers": Offer.objects.count(),
+        "members": StoreMember.objects.count(),
+        "users": get_user_model().objects.count(),
+        "comments": OrderComment.objects.count(),
         "calls": CallAttempt.objects.count(),
     }
 
@@ -51,19 +56,35 @@ def test_demo_has_every_status_made_through_the_services_and_is_idempotent(seed)
     # Real history: a `place` row per order, and a row per transition after it.
     actions = Counter(Order.history.values_list("action", flat=True))
     assert actions["place"] >= orders.count() - orders.filter(split_from__isnull=False).count()
-    for action in ("accept", "confirm", "pack", "ship", "ready_for_pickup", "mark_received", "hand_over", "cancel",
-                   "split"):
+    for action in (
+        "accept",
+        "confirm",
+        "pack",
+        "ship",
+        "ready_for_pickup",
+        "mark_received",
+        "hand_over",
+        "cancel",
+        "split",
+    ):
         assert actions[action] > 0, action
     for order in orders.exclude(status=Status.NEW).filter(split_from__isnull=True):
         assert order.history.count() >= 2, order  # placed (one save) and at least one transition
 
     reasons = set(orders.filter(status=Status.CANCELLED).values_list("cancel_reason", flat=True))
-    assert {CancelReason.OUT_OF_STOCK, CancelReason.BUYER_UNREACHABLE, CancelReason.BUYER_CHANGED_MIND,
-            CancelReason.BUYER_NOT_PICKED_UP, CancelReason.OTHER, CancelReason.BUYER_CANCELLED,
-            CancelReason.PROCESSING_TIME_EXPIRED} <= reasons
+    assert {
+        CancelReason.OUT_OF_STOCK,
+        CancelReason.BUYER_UNREACHABLE,
+        CancelReason.BUYER_CHANGED_MIND,
+        CancelReason.BUYER_NOT_PICKED_UP,
+        CancelReason.OTHER,
+        CancelReason.BUYER_CANCELLED,
+        CancelReason.PROCESSING_TIME_EXPIRED,
+    } <= reasons
     in_delivery = orders.filter(status=Status.IN_DELIVERY)
-    assert {DeliveryMethod.NOVA_POSHTA, DeliveryMethod.COURIER} <= set(in_delivery.values_list("delivery_method",
-                                                                                              flat=True))
+    assert {DeliveryMethod.NOVA_POSHTA, DeliveryMethod.COURIER} <= set(
+        in_delivery.values_list("delivery_method", flat=True)
+    )
     for order in in_delivery.filter(delivery_method=DeliveryMethod.NOVA_POSHTA):
         assert order.ttn.startswith("20") and valid_ttn(order.delivery_method, order.ttn)
     assert orders.filter(split_from__isnull=False).exists()
@@ -128,7 +149,9 @@ def test_bulk_adds_exactly_n_valid_orders(seed):
     assert len(set(tokens)) == 200 and all(len(token) == 32 for token in tokens)
     assert Order.objects.values("public_token").distinct().count() == Order.objects.count()
     # Totals add up, carriers' parcels carry a valid TTN, open orders have their deadlines.
-    line_sums = OrderItem.objects.filter(order__in=added).values_list("order").annotate(s=Sum(F("price") * F("quantity")))
+    line_sums = (
+        OrderItem.objects.filter(order__in=added).values_list("order").annotate(s=Sum(F("price") * F("quantity")))
+    )
     sums = dict(line_sums)
     for order in added:
         assert order.items_total == sums[order.pk]
@@ -140,15 +163,19 @@ def test_bulk_adds_exactly_n_valid_orders(seed):
         assert phones.ukrainian_operator(order.buyer_phone)
         assert order.created_at <= order.status_changed_at
     # History: a `place` row for each, and the last transition for those that moved on.
-    history = Counter(Order.history.filter(id__in=before ^ set(Order.objects.values_list("pk", flat=True)))
-                      .values_list("action", flat=True))
+    history = Counter(
+        Order.history.filter(id__in=before ^ set(Order.objects.values_list("pk", flat=True))).values_list(
+            "action", flat=True
+        )
+    )
     assert history["place"] == 200
     assert sum(history.values()) == 200 + (200 - statuses[Status.NEW])
     # The id sequence continues after the copied rows.
     last_copied = max(added.values_list("pk", flat=True))
     offer = Offer.objects.filter(store__slug=demo.STORES[0].slug).first()
-    fresh = order_place(store=offer.store, buyer_name="Ірина Нова", buyer_phone="+380931234567",
-                        lines=[Line(offer.pk, 1)])
+    fresh = order_place(
+        store=offer.store, buyer_name="Ірина Нова", buyer_phone="+380931234567", lines=[Line(offer.pk, 1)]
+    )
     assert fresh.pk > last_copied
 
 

@@ -1,4 +1,4 @@
-"""Splitting an order before shipment (SPEC §7)."""
+"""Splitting an order before shipment (docs/rules.md §7)."""
 
 from decimal import Decimal
 
@@ -41,7 +41,9 @@ def test_a_split_moves_items_and_part_quantities_to_a_linked_order(place_order, 
     order = bring(place_order, seller, status)  # 2 × case 250.00, 1 × charger 499.90
     stock = stocks(offers)
     original = lines(order)
-    new = order_split(actor=seller, order=order, quantities={original[offers[0].pk].pk: 1, original[offers[1].pk].pk: 1})
+    new = order_split(
+        actor=seller, order=order, quantities={original[offers[0].pk].pk: 1, original[offers[1].pk].pk: 1}
+    )
 
     old, new = fetch(order), fetch(new)
     assert items(old) == [(offers[0].pk, 1)]
@@ -60,7 +62,10 @@ def test_a_split_moves_items_and_part_quantities_to_a_linked_order(place_order, 
     for each, other in ((old, new), (new, old)):
         row = each.history.filter(action="split").latest("history_id")
         assert (row.actor_kind, row.history_user, row.history_change_reason) == (
-            ActorKind.SELLER, manager, f"#{other.pk}")
+            ActorKind.SELLER,
+            manager,
+            f"#{other.pk}",
+        )
         assert row.items_total == each.items_total
     # The new order is saved once, with its totals: its history starts with one "split" row.
     assert [r.action for r in new.history.all()] == ["split"]
@@ -90,8 +95,13 @@ def test_the_two_orders_then_go_their_own_way(place_order, seller, offers):
 def test_a_split_is_refused_after_shipment(place_order, seller, offers, status):
     order = bring(place_order, seller, status)
     item_id = lines(order)[offers[0].pk].pk
-    refused(order, RuleViolation, lambda: order_split(actor=seller, order=order, quantities={item_id: 1}),
-            "before shipment", label(status))
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_split(actor=seller, order=order, quantities={item_id: 1}),
+        "before shipment",
+        label(status),
+    )
 
 
 @pytest.mark.parametrize("what", ["nothing", "zeros", "everything", "too-many", "negative", "foreign-item", "unknown"])

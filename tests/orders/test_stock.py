@@ -1,4 +1,4 @@
-"""Stock follows the order (SPEC §3, §5, §10): reserved when placed, moved by item edits, kept
+"""Stock follows the order (docs/rules.md §3, §5, §10): reserved when placed, moved by item edits, kept
 through shipment, returned on every cancellation except the corrected `out_of_stock` offer."""
 
 from datetime import timedelta
@@ -24,12 +24,12 @@ from orders.services import (
 from sellers.models import Offer
 from tests.conftest import VALID_PHONE
 from tests.orders.support import (  # noqa: F401 (order_test_env is a fixture)
-    placed_earlier,
     COURIER,
     NP,
     PICKUP,
     bring,
     order_test_env,
+    placed_earlier,
     stocks,
 )
 
@@ -38,11 +38,16 @@ R = CancelReason
 
 
 def place(store, *lines):
-    return order_place(store=store, buyer_name="Taras", buyer_phone=VALID_PHONE,
-                       lines=[Line(offer.pk, quantity) for offer, quantity in lines])
+    return order_place(
+        store=store,
+        buyer_name="Taras",
+        buyer_phone=VALID_PHONE,
+        lines=[Line(offer.pk, quantity) for offer, quantity in lines],
+    )
 
 
 # --- placing ----------------------------------------------------------------------------------
+
 
 def test_placing_reserves_the_stock_of_every_line(store, offers):
     order = place(store, (offers[0], 3), (offers[1], 2), (offers[0], 1))
@@ -87,6 +92,7 @@ def test_a_suspended_or_hidden_store_takes_no_orders(store, offers, flag):
 
 # --- the way to the buyer keeps the reservation ------------------------------------------------
 
+
 @pytest.mark.parametrize("method", [NP, COURIER, PICKUP])
 def test_stock_stays_reserved_up_to_receipt(place_order, seller, offers, method):
     bring(place_order, seller, Status.RECEIVED, method=method)
@@ -104,6 +110,7 @@ def test_every_stock_move_is_in_the_offers_history(place_order, seller, offers, 
 
 
 # --- cancellation returns the stock -----------------------------------------------------------
+
 
 def cancel_seller(reason, **extra):
     return lambda order, seller: order_cancel(actor=seller, order=order, reason=reason, **extra)
@@ -123,12 +130,18 @@ CANCELS = {
     "seller-changed-mind": (Status.AWAITING_PICKUP, cancel_seller(R.BUYER_CHANGED_MIND)),
     "seller-not-picked-up": (Status.AWAITING_PICKUP, cancel_seller(R.BUYER_NOT_PICKED_UP)),
     "buyer": (Status.IN_DELIVERY, lambda order, seller: order_cancel_by_buyer(order=order)),
-    "processing-expired": (Status.NEW, lambda order, seller: order_cancel_by_platform(order=order,
-                                                                                        reason=R.PROCESSING_TIME_EXPIRED)),
-    "shipping-expired": (Status.AWAITING_SHIPMENT,
-                         lambda order, seller: order_cancel_by_platform(order=order, reason=R.SHIPPING_TIME_EXPIRED)),
-    "carrier-refusal": (Status.IN_DELIVERY,
-                        lambda order, seller: order_cancel_by_platform(order=order, reason=R.BUYER_CHANGED_MIND)),
+    "processing-expired": (
+        Status.NEW,
+        lambda order, seller: order_cancel_by_platform(order=order, reason=R.PROCESSING_TIME_EXPIRED),
+    ),
+    "shipping-expired": (
+        Status.AWAITING_SHIPMENT,
+        lambda order, seller: order_cancel_by_platform(order=order, reason=R.SHIPPING_TIME_EXPIRED),
+    ),
+    "carrier-refusal": (
+        Status.IN_DELIVERY,
+        lambda order, seller: order_cancel_by_platform(order=order, reason=R.BUYER_CHANGED_MIND),
+    ),
 }
 
 

@@ -55,7 +55,9 @@ def test_expiry_at_the_deadline_cancels_returns_stock_charges_fee(place_order, o
     assert order.cancelled_by == "platform" and order.next_check_at is None
     assert stock(offers) == before  # returned on expiry
     fee = FeeCharge.objects.get(order=order)
-    assert fee.kind == FeeCharge.Kind.EXPIRED and fee.amount == (order.total * Decimal("0.05")).quantize(Decimal("0.01"))
+    assert fee.kind == FeeCharge.Kind.EXPIRED and fee.amount == (order.total * Decimal("0.05")).quantize(
+        Decimal("0.01")
+    )
     last = order.history.order_by("-history_id").first()
     assert (last.action, last.actor_kind, last.history_user_id) == ("expire", "platform", None)
     assert last.status == Status.CANCELLED and last.history_change_reason == CancelReason.PROCESSING_TIME_EXPIRED
@@ -119,8 +121,9 @@ def test_shipping_deadline_expires_confirmed_order(place_order, seller):
 
 def test_pickup_reminder_once_and_no_cancel(place_order, seller):
     order = order_open(actor=seller, order=place_order(delivery_method="pickup"))
-    order = order_ready_for_pickup(actor=seller, order=order_confirm(actor=seller,
-                                                                     order=ready_delivery(order, seller, "pickup")))
+    order = order_ready_for_pickup(
+        actor=seller, order=order_confirm(actor=seller, order=ready_delivery(order, seller, "pickup"))
+    )
     order = entered_at(order, kyiv(2026, 11, 24, 12, 0))
     assert sweep(now=kyiv(2026, 11, 27, 12, 0) - SECOND).pickup_reminded == 0
     assert sweep(now=kyiv(2026, 11, 27, 12, 0)).pickup_reminded == 1
@@ -251,7 +254,8 @@ def test_seller_acting_during_the_sweep_wins_or_loses_cleanly(place_order, selle
 
 
 def test_reminders_of_a_batch_go_to_the_outbox_once_in_a_fixed_number_of_queries(
-        place_order, offers, django_assert_max_num_queries):
+    place_order, offers, django_assert_max_num_queries
+):
     from notifications.models import OutboxMessage
 
     Offer.objects.update(stock=10_000)
@@ -265,6 +269,7 @@ def test_reminders_of_a_batch_go_to_the_outbox_once_in_a_fixed_number_of_queries
 
 
 # --- the sweep always makes progress (docs/rules.md §4) --------------------------------------
+
 
 class Looping(BaseException):
     """Raised through the sweep's own error handling when a pass keeps re-reading rows."""
@@ -324,8 +329,9 @@ def test_a_cancel_rule_that_does_not_apply_to_the_status_is_left_alone(place_ord
     assert sweep(now=DEADLINE + timedelta(hours=2), batch_size=2).reminded == 0
 
 
-def test_a_row_that_would_stay_due_is_pushed_forward_and_the_rest_are_handled(place_order, monkeypatch, loop_guard,
-                                                                              caplog):
+def test_a_row_that_would_stay_due_is_pushed_forward_and_the_rest_are_handled(
+    place_order, monkeypatch, loop_guard, caplog
+):
     """A poisoned row (its next check computed in the past) no longer holds the pass."""
     from orders import deadlines
 
@@ -392,6 +398,7 @@ def test_the_command_reports_a_stopped_pass(place_order, monkeypatch, capsys, lo
 
 
 # --- the offers-hidden notice, each time (docs/rules.md §4) ----------------------------------
+
 
 def test_offers_hidden_lifted_and_hidden_again_the_same_day_is_told_twice(place_order, store):
     from notifications.models import OutboxMessage

@@ -1,4 +1,4 @@
-"""The status machine (SPEC §2): sources, conditions, who may act, terminal statuses, history."""
+"""The status machine (docs/rules.md §2): sources, conditions, who may act, terminal statuses, history."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -54,6 +54,7 @@ ALL = list(Status)
 
 # --- new → accepted -------------------------------------------------------------------------
 
+
 def test_open_by_a_member_accepts_the_order_and_records_who(place_order, seller, manager):
     order = place_order()
     before = history_count(order)
@@ -105,6 +106,7 @@ def test_open_by_a_moderator_buyer_or_platform_does_not_accept(place_order, mode
 
 # --- accepted → confirmed -------------------------------------------------------------------
 
+
 def test_confirm_records_the_seller(place_order, seller, manager):
     order = ready_delivery(order_open(actor=seller, order=place_order()), seller)
     before = history_count(order)
@@ -150,6 +152,7 @@ def test_confirm_only_from_accepted(place_order, seller, status):
 
 # --- confirmed → awaiting_shipment ----------------------------------------------------------
 
+
 def test_pack_moves_confirmed_to_awaiting_shipment_and_may_change_the_ship_by_date(place_order, seller, owner):
     order = bring(place_order, seller, Status.CONFIRMED)
     before = history_count(order)
@@ -172,6 +175,7 @@ def test_pack_only_from_confirmed(place_order, seller, status):
 
 # --- → in_delivery --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("source", [Status.CONFIRMED, Status.AWAITING_SHIPMENT])
 @pytest.mark.parametrize("ttn", [VALID_TTN, "59000000000000", " 2045 0000 0000 01 "])
 def test_ship_by_carrier_with_a_valid_ttn(place_order, seller, manager, source, ttn):
@@ -182,7 +186,9 @@ def test_ship_by_carrier_with_a_valid_ttn(place_order, seller, manager, source, 
     assert_recorded(order, before, action="ship", kind=ActorKind.SELLER, user=manager)
 
 
-@pytest.mark.parametrize("ttn", ["30450000000001", "2045000000000", "204500000000012", "2045000000000A", "+2045000000001"])
+@pytest.mark.parametrize(
+    "ttn", ["30450000000001", "2045000000000", "204500000000012", "2045000000000A", "+2045000000001"]
+)
 def test_ship_by_carrier_refuses_an_invalid_ttn(place_order, seller, ttn):
     order = bring(place_order, seller, Status.AWAITING_SHIPMENT)
     refused(order, RuleViolation, lambda: order_ship(actor=seller, order=order, ttn=ttn), "tracking number")
@@ -213,8 +219,12 @@ def test_ship_by_courier_with_phone_and_visit_time(place_order, seller):
 def test_ship_by_courier_needs_phone_and_visit_time(place_order, seller, phone, visit, fragment):
     order = bring(place_order, seller, Status.AWAITING_SHIPMENT, method=COURIER)
     visit_at = timezone.now() + timedelta(hours=2) if visit else None
-    refused(order, RuleViolation,
-            lambda: order_ship(actor=seller, order=order, courier_phone=phone, courier_visit_at=visit_at), fragment)
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_ship(actor=seller, order=order, courier_phone=phone, courier_visit_at=visit_at),
+        fragment,
+    )
 
 
 def test_a_pickup_order_cannot_ship(place_order, seller):
@@ -230,6 +240,7 @@ def test_ship_only_from_confirmed_or_awaiting_shipment(place_order, seller, stat
 
 
 # --- → awaiting_pickup ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("source", [Status.CONFIRMED, Status.AWAITING_SHIPMENT])
 def test_a_pickup_order_becomes_awaiting_pickup(place_order, seller, manager, source):
@@ -253,6 +264,7 @@ def test_ready_for_pickup_only_from_confirmed_or_awaiting_shipment(place_order, 
 
 # --- → received -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("method, status", [(COURIER, Status.IN_DELIVERY), (PICKUP, Status.AWAITING_PICKUP)])
 def test_seller_marks_received_a_courier_or_pickup_order(place_order, seller, manager, method, status):
     order = bring(place_order, seller, status, method=method)
@@ -263,8 +275,12 @@ def test_seller_marks_received_a_courier_or_pickup_order(place_order, seller, ma
 
 def test_seller_cannot_mark_a_carrier_parcel_received(place_order, seller):
     order = bring(place_order, seller, Status.IN_DELIVERY, method=NP)
-    refused(order, RuleViolation, lambda: order_mark_received(actor=seller, order=order),
-            rules.seller_can_mark_received.message)
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_mark_received(actor=seller, order=order),
+        rules.seller_can_mark_received.message,
+    )
 
 
 @pytest.mark.parametrize("status", [Status.ACCEPTED, Status.CONFIRMED, Status.AWAITING_SHIPMENT])
@@ -291,14 +307,16 @@ def test_carrier_hand_over_is_only_for_carrier_parcels(place_order, seller):
 
 # --- terminal statuses never change ---------------------------------------------------------
 
+
 def every_action(order, seller, offers):
     item_id = order.items.first().pk
     return {
         "confirm": lambda: order_confirm(actor=seller, order=order),
         "pack": lambda: order_pack(actor=seller, order=order, ship_by=soon()),
         "ship": lambda: order_ship(actor=seller, order=order, ttn=VALID_TTN),
-        "ship_courier": lambda: order_ship(actor=seller, order=order, courier_phone=COURIER_PHONE,
-                                           courier_visit_at=timezone.now()),
+        "ship_courier": lambda: order_ship(
+            actor=seller, order=order, courier_phone=COURIER_PHONE, courier_visit_at=timezone.now()
+        ),
         "ready_for_pickup": lambda: order_ready_for_pickup(actor=seller, order=order),
         "mark_received": lambda: order_mark_received(actor=seller, order=order),
         "hand_over": lambda: order_hand_over(order=order),
@@ -335,6 +353,7 @@ def test_terminal_statuses_never_change(place_order, seller, offers, status, met
 
 # --- who may act ----------------------------------------------------------------------------
 
+
 def seller_services(order, actor, offers):
     item_id = order.items.first().pk
     return {
@@ -365,8 +384,7 @@ def refuse_all(order, actor, offers, *, skip=()):
 
 
 @pytest.mark.parametrize("status", [Status.ACCEPTED, Status.AWAITING_SHIPMENT])
-def test_a_member_of_another_store_is_refused_everywhere(place_order, seller, offers, outsider, outsider_store,
-                                                         status):
+def test_a_member_of_another_store_is_refused_everywhere(place_order, seller, offers, outsider, outsider_store, status):
     order = bring(place_order, seller, status)
     outsider_actor = Actor.seller(outsider)
     refuse_all(order, outsider_actor, offers)
@@ -394,6 +412,7 @@ def test_an_inactive_member_is_refused(place_order, seller, offers, manager):
 
 # --- history of a whole life ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "method, path",
     [
@@ -412,6 +431,7 @@ def test_the_history_tells_the_whole_life_of_an_order(place_order, seller, metho
 
 # --- the order as stored: opening reads status and membership under the lock --------------------
 
+
 def test_open_returns_the_order_as_stored_not_the_callers_copy(place_order, seller):
     order = bring(place_order, seller, Status.ACCEPTED)
     stale = fetch(order)  # the page read "accepted"
@@ -427,34 +447,48 @@ def test_open_refuses_a_member_removed_meanwhile_whatever_the_status(place_order
 
 # --- dates the seller agrees: from today up to the policy's maximum (docs/rules.md §4) ----------
 
+
 def test_pack_refuses_a_ship_by_date_in_the_past_or_too_far(place_order, seller):
     order = bring(place_order, seller, Status.CONFIRMED)
     today = platform_clock.today()
-    for ship_by, fragment in [(today - timedelta(days=1), "in the past"), (date(1, 1, 1), "in the past"),
-                              (today + timedelta(days=91), "at most 90 days"), (date(9999, 12, 31), "at most")]:
+    for ship_by, fragment in [
+        (today - timedelta(days=1), "in the past"),
+        (date(1, 1, 1), "in the past"),
+        (today + timedelta(days=91), "at most 90 days"),
+        (date(9999, 12, 31), "at most"),
+    ]:
         refused(order, RuleViolation, lambda: order_pack(actor=seller, order=order, ship_by=ship_by), fragment)
     assert order_pack(actor=seller, order=order, ship_by=today + timedelta(days=90)).ship_by == today + timedelta(
-        days=90)
+        days=90
+    )
 
 
 def test_confirm_refuses_a_ship_by_date_that_has_passed(place_order, seller, clock):
     order = ready_delivery(order_open(actor=seller, order=place_order()), seller)  # ship by in two days
     clock.move_to(timezone.now() + timedelta(days=3))
     refused(order, RuleViolation, lambda: order_confirm(actor=seller, order=order), "in the past")
-    order = order_update_delivery(actor=seller, order=order, method=NP, branch="Branch 12", cost=Decimal("70"),
-                                  ship_by=platform_clock.today())
+    order = order_update_delivery(
+        actor=seller, order=order, method=NP, branch="Branch 12", cost=Decimal("70"), ship_by=platform_clock.today()
+    )
     assert order_confirm(actor=seller, order=order).status == Status.CONFIRMED
 
 
-@pytest.mark.parametrize("visit, fragment", [
-    (lambda now: now - timedelta(days=2), "in the past"),
-    (lambda now: now + timedelta(days=91), "at most 90 days"),
-    (lambda now: now.replace(year=9999), "at most 90 days"),
-    (lambda now: now.replace(year=1, month=1, day=2), "in the past"),
-], ids=["two-days-ago", "too-far", "year-9999", "year-1"])
+@pytest.mark.parametrize(
+    "visit, fragment",
+    [
+        (lambda now: now - timedelta(days=2), "in the past"),
+        (lambda now: now + timedelta(days=91), "at most 90 days"),
+        (lambda now: now.replace(year=9999), "at most 90 days"),
+        (lambda now: now.replace(year=1, month=1, day=2), "in the past"),
+    ],
+    ids=["two-days-ago", "too-far", "year-9999", "year-1"],
+)
 def test_ship_by_courier_refuses_a_visit_time_far_from_now(place_order, seller, visit, fragment):
     order = bring(place_order, seller, Status.AWAITING_SHIPMENT, method=COURIER)
     visit_at = visit(timezone.now())
-    refused(order, RuleViolation,
-            lambda: order_ship(actor=seller, order=order, courier_phone=COURIER_PHONE, courier_visit_at=visit_at),
-            fragment)
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_ship(actor=seller, order=order, courier_phone=COURIER_PHONE, courier_visit_at=visit_at),
+        fragment,
+    )

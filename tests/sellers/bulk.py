@@ -14,6 +14,7 @@ from django.db import connection
 
 from orders.models import Order
 
+
 # SQL below runs with parameters: `%%` is a literal %, {now} and {store} become parameters.
 # `r` spreads the row numbers over 0..999 (a multiplicative hash), so any run of rows has the
 # mix: r < open_per_mille → an open order, else a received (3/4) or cancelled (1/4) one.
@@ -73,7 +74,9 @@ def insert_orders(store_id: int, count: int, *, now, start: int = 1, open_per_mi
         else:
             values.append("%s")
             params.append(field.get_db_prep_save(field.value_from_object(template), connection))
-    sql = (f"INSERT INTO {Order._meta.db_table} ({', '.join(columns)}) "
-           f"SELECT {', '.join(values)} FROM generate_series(%s::int, %s::int) AS g")
+    sql = (
+        f"INSERT INTO {Order._meta.db_table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} FROM generate_series(%s::int, %s::int) AS g"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, start, start + count - 1])

@@ -83,8 +83,9 @@ def test_password_reset_by_email(manager, store, mailoutbox, settings):
     settings.ALLOWED_HOSTS = ["*"]  # a forged Host reaches the view
     UserSettings.objects.create(user=manager, language="en")  # the e-mail speaks the member's language
     client = english_client()
-    response = client.post(reverse("cabinet:password_reset"), {"email": "manager@example.com"},
-                           HTTP_HOST="evil.example")
+    response = client.post(
+        reverse("cabinet:password_reset"), {"email": "manager@example.com"}, HTTP_HOST="evil.example"
+    )
     assert response.status_code == 302 and response.url == reverse("cabinet:password_reset_done")
     assert OutboxMessage.objects.get(event="password_reset").language == "en"
     delivery.drain()  # through the outbox: a mail service that is down only delays it
@@ -173,8 +174,9 @@ def test_store_switcher(manager_client, two_stores, place_order, offers):
     response = manager_client.get(reverse("cabinet:order_list"))
     assert response.context["request"].cabinet.store == first  # by name: Alpha before Gamma
     assert 'name="store"' in response.content.decode()
-    response = manager_client.post(reverse("cabinet:store_switch"),
-                                   {"store": second.pk, "next": reverse("cabinet:offer_list")})
+    response = manager_client.post(
+        reverse("cabinet:store_switch"), {"store": second.pk, "next": reverse("cabinet:offer_list")}
+    )
     assert response.status_code == 302 and response.url == reverse("cabinet:offer_list")
     response = manager_client.get(reverse("cabinet:order_list"), {"tab": "all"})
     assert response.context["request"].cabinet.store == second and list(response.context["rows"]) == []
@@ -187,8 +189,9 @@ def test_store_switcher(manager_client, two_stores, place_order, offers):
 def test_store_switch_after_an_order_page_goes_to_the_list(manager_client, two_stores, place_order):
     first, second = two_stores
     order = place_order()
-    response = manager_client.post(reverse("cabinet:store_switch"),
-                                   {"store": second.pk, "next": reverse("cabinet:order_detail", args=[order.pk])})
+    response = manager_client.post(
+        reverse("cabinet:store_switch"), {"store": second.pk, "next": reverse("cabinet:order_detail", args=[order.pk])}
+    )
     assert response.url == reverse("cabinet:order_list")
 
 

@@ -19,11 +19,27 @@ from sellers.models import Offer, Store, StoreMember
 from tests.conftest import VALID_TTN, ready_delivery
 
 # Pages anybody may open (sign-in and password reset).
-PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
-          "password_reset_complete"}
+PUBLIC = {
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
 # Pages of the member's current store, without an object id in the URL.
-STORE_PAGES = {"home", "order_list", "offer_list", "store_settings", "store_switch", "store_email", "member_invite",
-               "telegram_link", "telegram_unlink", "notification_prefs"}
+STORE_PAGES = {
+    "home",
+    "order_list",
+    "offer_list",
+    "store_settings",
+    "store_switch",
+    "store_email",
+    "member_invite",
+    "telegram_link",
+    "telegram_unlink",
+    "notification_prefs",
+}
 OBJECT_PREFIXES = {"order_": "order", "offer_": "offer", "member_": "member"}
 
 
@@ -138,8 +154,11 @@ def test_the_same_requests_reach_the_right_stores_member(name, victim, store, ow
 
 @pytest.mark.parametrize("name", sorted(STORE_PAGES | set(OBJECT_URLS)))
 def test_anonymous_is_sent_to_sign_in(name, victim, store):
-    url = reverse(f"cabinet:{name}", args=[victim[object_kind(name)].pk]) if name in OBJECT_URLS else reverse(
-        f"cabinet:{name}")
+    url = (
+        reverse(f"cabinet:{name}", args=[victim[object_kind(name)].pk])
+        if name in OBJECT_URLS
+        else reverse(f"cabinet:{name}")
+    )
     before = state(store)
     client = Client()
     for response in (client.get(url), client.post(url, {})):

@@ -25,7 +25,12 @@ def test_counts_by_how_orders_ended(place_order, seller, outsider_store, outside
     with django_assert_num_queries(1):
         history = buyer_history(VALID_PHONE, exclude_order_id=current.pk)
     assert (history.orders, history.received, history.unreachable, history.not_picked_up, history.changed_mind) == (
-        5, 1, 1, 1, 1)
+        5,
+        1,
+        1,
+        1,
+        1,
+    )
     assert history.buyer_side_cancellations == 3 and history.is_poor
 
 

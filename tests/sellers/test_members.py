@@ -23,9 +23,12 @@ User = get_user_model()
 
 
 def _state(store):
-    return (sorted(StoreMember.objects.filter(store=store).values_list("user_id", "role")),
-            User.objects.count(), OutboxMessage.objects.count(),
-            Store.objects.filter(pk=store.pk).values_list("email", "language").get())
+    return (
+        sorted(StoreMember.objects.filter(store=store).values_list("user_id", "role")),
+        User.objects.count(),
+        OutboxMessage.objects.count(),
+        Store.objects.filter(pk=store.pk).values_list("email", "language").get(),
+    )
 
 
 @pytest.mark.parametrize("who", ["manager", "outsider"])
@@ -107,8 +110,9 @@ def test_offer_stock_and_pause_are_in_history_with_who_and_why(offers, manager):
     offer = offers[0]
     offer_update_stock(actor=Actor.seller(manager), offer=offer, stock=3)
     offer_set_paused(actor=Actor.seller(manager), offer=offer, paused=True)
-    rows = list(offer.history.order_by("history_date").values_list("stock", "paused", "action", "actor_kind",
-                                                                   "history_user"))
+    rows = list(
+        offer.history.order_by("history_date").values_list("stock", "paused", "action", "actor_kind", "history_user")
+    )
     assert rows[-2:] == [(3, False, "edit_stock", "seller", manager.pk), (3, True, "pause", "seller", manager.pk)]
 
 
@@ -120,6 +124,11 @@ def test_hiding_a_stores_offers_is_in_its_history(store):
     assert store.offers_hidden and store.offers_hidden_reason.startswith("3 or more")
     row = store.history.latest("history_date")
     assert (row.offers_hidden, row.action, row.actor_kind, row.history_user, row.history_change_reason) == (
-        True, "hide_offers", "platform", None, "3 or more orders expired within 30 days.")
+        True,
+        "hide_offers",
+        "platform",
+        None,
+        "3 or more orders expired within 30 days.",
+    )
     store_hide_offers(actor=Actor.platform(), store=store, reason="again")  # already hidden: no new row
     assert store.history.filter(action="hide_offers").count() == 1

@@ -31,10 +31,18 @@ def fetch(order) -> Order:
 def snapshot(order) -> tuple:
     """What must not change when an action is refused."""
     stored = fetch(order)
-    return (stored.status, stored.delivery_method, stored.delivery_cost, stored.ship_by, stored.ttn,
-            stored.total, stored.cancel_reason, Order.history.filter(id=order.pk).count(),
-            tuple(stored.items.values_list("quantity", flat=True)),
-            tuple(Offer.objects.order_by("pk").values_list("stock", flat=True)))
+    return (
+        stored.status,
+        stored.delivery_method,
+        stored.delivery_cost,
+        stored.ship_by,
+        stored.ttn,
+        stored.total,
+        stored.cancel_reason,
+        Order.history.filter(id=order.pk).count(),
+        tuple(stored.items.values_list("quantity", flat=True)),
+        tuple(Offer.objects.order_by("pk").values_list("stock", flat=True)),
+    )
 
 
 def action_names(response) -> dict[str, bool]:
@@ -69,8 +77,18 @@ def test_opening_a_new_order_accepts_it_once(manager_client, place_order, manage
 
 def test_page_shows_items_buyer_delivery_payment_totals_deadline(manager_client, accepted):
     html = manager_client.get(url("order_detail", accepted)).content.decode()
-    for text in ("Phone case", "Charger", "Iryna Buyer", "+380 50 123 4567", "Vodafone", "Nova Poshta", "Branch 12",
-                 "Cash on delivery", "999.90", "Time left"):
+    for text in (
+        "Phone case",
+        "Charger",
+        "Iryna Buyer",
+        "+380 50 123 4567",
+        "Vodafone",
+        "Nova Poshta",
+        "Branch 12",
+        "Cash on delivery",
+        "999.90",
+        "Time left",
+    ):
         assert text in html, text
 
 
@@ -95,19 +113,25 @@ def test_accepted_without_terms_shows_confirm_blocked_with_the_rules(manager_cli
     assert "Set the delivery cost (0 for free delivery)." in blocked and "Set the ship-by date." in blocked
 
 
-@pytest.mark.parametrize("method, status, expected", [
-    ("nova_poshta", Status.CONFIRMED, {"pack": True, "ship": True, "cancel": True}),
-    ("pickup", Status.CONFIRMED, {"pack": True, "ready_for_pickup": True, "cancel": True}),
-    ("nova_poshta", Status.IN_DELIVERY, {"cancel": True}),
-    ("courier", Status.IN_DELIVERY, {"mark_received": True, "cancel": True}),
-    ("pickup", Status.AWAITING_PICKUP, {"mark_received": True, "cancel": True}),
-])
+@pytest.mark.parametrize(
+    "method, status, expected",
+    [
+        ("nova_poshta", Status.CONFIRMED, {"pack": True, "ship": True, "cancel": True}),
+        ("pickup", Status.CONFIRMED, {"pack": True, "ready_for_pickup": True, "cancel": True}),
+        ("nova_poshta", Status.IN_DELIVERY, {"cancel": True}),
+        ("courier", Status.IN_DELIVERY, {"mark_received": True, "cancel": True}),
+        ("pickup", Status.AWAITING_PICKUP, {"mark_received": True, "cancel": True}),
+    ],
+)
 def test_actions_follow_the_status_machine(manager_client, place_order, seller, method, status, expected):
     order = order_open(actor=seller, order=place_order(delivery_method=method))
     order = order_confirm(actor=seller, order=ready_delivery(order, seller, method=method))
     if status == Status.IN_DELIVERY:
-        kwargs = {"ttn": VALID_TTN} if method == "nova_poshta" else {
-            "courier_phone": "+380671234567", "courier_visit_at": timezone.now() + timedelta(hours=3)}
+        kwargs = (
+            {"ttn": VALID_TTN}
+            if method == "nova_poshta"
+            else {"courier_phone": "+380671234567", "courier_visit_at": timezone.now() + timedelta(hours=3)}
+        )
         order = order_ship(actor=seller, order=order, **kwargs)
     elif status == Status.AWAITING_PICKUP:
         order = order_ready_for_pickup(actor=seller, order=order)
@@ -164,7 +188,9 @@ def test_courier_ship_needs_phone_and_visit_then_mark_received(manager_client, p
     response = manager_client.post(url("order_ship", order), {"ship-courier_phone": "123"})
     assert response.status_code == 422 and fetch(order).status == Status.CONFIRMED
     visit = (timezone.localtime() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
-    manager_client.post(url("order_ship", order), {"ship-courier_phone": "067 123 45 67", "ship-courier_visit_at": visit})
+    manager_client.post(
+        url("order_ship", order), {"ship-courier_phone": "067 123 45 67", "ship-courier_visit_at": visit}
+    )
     assert fetch(order).status == Status.IN_DELIVERY and fetch(order).courier_phone == "+380671234567"
     manager_client.post(url("order_mark_received", order))
     assert fetch(order).status == Status.RECEIVED
@@ -203,7 +229,9 @@ def test_cancel_unreachable_needs_two_calls_apart(manager_client, accepted, mana
     assert response.status_code == 422 and "Log at least two calls" in response.content.decode()
     assert snapshot(accepted) == before
     now = timezone.now()
-    CallAttempt.objects.create(order=accepted, caller=manager, outcome="no_answer", called_at=now - timedelta(minutes=20))
+    CallAttempt.objects.create(
+        order=accepted, caller=manager, outcome="no_answer", called_at=now - timedelta(minutes=20)
+    )
     CallAttempt.objects.create(order=accepted, caller=manager, outcome="busy", called_at=now)
     response = manager_client.post(url("order_cancel", accepted), {"cancel-reason": "buyer_unreachable"})
     assert response.status_code == 302
@@ -222,10 +250,13 @@ def test_pickup_only_reasons_offered_only_at_the_pickup_point(manager_client, ac
     form = manager_client.get(url("order_detail", accepted)).context["action_rows"][-1]["form"]
     reasons = [value for value, _label in form.fields["reason"].choices]
     assert "buyer_not_picked_up" not in reasons and "buyer_changed_mind" not in reasons
-    assert manager_client.post(url("order_cancel", accepted), {"cancel-reason": "buyer_not_picked_up"}).status_code == 422
+    assert (
+        manager_client.post(url("order_cancel", accepted), {"cancel-reason": "buyer_not_picked_up"}).status_code == 422
+    )
     order = order_open(actor=seller, order=place_order(delivery_method="pickup"))
-    order = order_ready_for_pickup(actor=seller, order=order_confirm(actor=seller, order=ready_delivery(
-        order, seller, method="pickup")))
+    order = order_ready_for_pickup(
+        actor=seller, order=order_confirm(actor=seller, order=ready_delivery(order, seller, method="pickup"))
+    )
     form = manager_client.get(url("order_detail", order)).context["action_rows"][-1]["form"]
     assert "buyer_not_picked_up" in [value for value, _label in form.fields["reason"].choices]
 
@@ -234,12 +265,14 @@ def test_out_of_stock_takes_the_corrected_stock_and_asks_to_check_the_offers(man
     before = snapshot(accepted)
     response = manager_client.post(url("order_cancel", accepted), {"cancel-reason": "out_of_stock"})
     assert response.status_code == 422 and "Enter the real stock" in response.content.decode()
-    response = manager_client.post(url("order_cancel", accepted),
-                                   {"cancel-reason": "out_of_stock", f"cancel-stock_{offers[1].pk}": "5"})
+    response = manager_client.post(
+        url("order_cancel", accepted), {"cancel-reason": "out_of_stock", f"cancel-stock_{offers[1].pk}": "5"}
+    )
     assert response.status_code == 422 and "covers the 1 ordered" in response.content.decode()
     assert snapshot(accepted) == before
-    response = manager_client.post(url("order_cancel", accepted),
-                                   {"cancel-reason": "out_of_stock", f"cancel-stock_{offers[1].pk}": "0"})
+    response = manager_client.post(
+        url("order_cancel", accepted), {"cancel-reason": "out_of_stock", f"cancel-stock_{offers[1].pk}": "0"}
+    )
     assert response.status_code == 302
     assert response.url == f"{reverse('cabinet:offer_list')}?check={offers[0].pk},{offers[1].pk}&order={accepted.pk}"
     assert fetch(accepted).cancel_reason == CancelReason.OUT_OF_STOCK
@@ -255,13 +288,23 @@ def test_out_of_stock_takes_the_corrected_stock_and_asks_to_check_the_offers(man
 
 def test_edit_delivery_before_shipment(manager_client, accepted):
     ship_by = clock.today() + timedelta(days=3)
-    response = manager_client.post(url("order_delivery", accepted), {
-        "delivery-method": "courier", "delivery-address": "Shevchenka 5, Lviv", "delivery-cost": "120",
-        "delivery-ship_by": ship_by.isoformat()})
+    response = manager_client.post(
+        url("order_delivery", accepted),
+        {
+            "delivery-method": "courier",
+            "delivery-address": "Shevchenka 5, Lviv",
+            "delivery-cost": "120",
+            "delivery-ship_by": ship_by.isoformat(),
+        },
+    )
     assert response.status_code == 302
     stored = fetch(accepted)
     assert (stored.delivery_method, stored.delivery_address, stored.delivery_cost, stored.ship_by) == (
-        "courier", "Shevchenka 5, Lviv", Decimal("120.00"), ship_by)
+        "courier",
+        "Shevchenka 5, Lviv",
+        Decimal("120.00"),
+        ship_by,
+    )
     assert stored.total == stored.items_total + 120
 
 
@@ -278,8 +321,9 @@ def test_edit_delivery_after_shipment_is_refused(manager_client, confirmed, sell
 
 def test_edit_delivery_validates_input(manager_client, accepted):
     before = snapshot(accepted)
-    response = manager_client.post(url("order_delivery", accepted), {"delivery-method": "nova_poshta",
-                                                                     "delivery-cost": "-5"})
+    response = manager_client.post(
+        url("order_delivery", accepted), {"delivery-method": "nova_poshta", "delivery-cost": "-5"}
+    )
     assert response.status_code == 422 and snapshot(accepted) == before
 
 
@@ -299,18 +343,21 @@ def test_items_only_in_accepted(manager_client, confirmed):
 
 def test_items_change_together_or_not_at_all(manager_client, accepted, offers):
     case, charger = accepted.items.order_by("pk")
-    response = manager_client.post(url("order_items", accepted),
-                                   {f"items-qty_{case.pk}": "1", f"items-qty_{charger.pk}": "3"})
+    response = manager_client.post(
+        url("order_items", accepted), {f"items-qty_{case.pk}": "1", f"items-qty_{charger.pk}": "3"}
+    )
     assert response.status_code == 302
     assert list(accepted.items.order_by("pk").values_list("quantity", flat=True)) == [1, 3]
     assert [Offer.objects.get(pk=o.pk).stock for o in offers] == [9, 2]
     before = snapshot(accepted)
-    response = manager_client.post(url("order_items", accepted),
-                                   {f"items-qty_{case.pk}": "2", f"items-qty_{charger.pk}": "99"})
+    response = manager_client.post(
+        url("order_items", accepted), {f"items-qty_{case.pk}": "2", f"items-qty_{charger.pk}": "99"}
+    )
     assert response.status_code == 422 and "in stock" in response.content.decode()
     assert snapshot(accepted) == before
-    response = manager_client.post(url("order_items", accepted),
-                                   {f"items-qty_{case.pk}": "0", f"items-qty_{charger.pk}": "0"})
+    response = manager_client.post(
+        url("order_items", accepted), {f"items-qty_{case.pk}": "0", f"items-qty_{charger.pk}": "0"}
+    )
     assert response.status_code == 422 and "keeps at least one item" in response.content.decode()
     assert snapshot(accepted) == before
 
@@ -338,8 +385,9 @@ def test_split_refusals(manager_client, accepted):
     before = snapshot(accepted)
     response = manager_client.post(url("order_split", accepted), {})
     assert response.status_code == 422 and "Choose at least one item" in response.content.decode()
-    response = manager_client.post(url("order_split", accepted),
-                                   {f"split-move_{case.pk}": "2", f"split-move_{charger.pk}": "1"})
+    response = manager_client.post(
+        url("order_split", accepted), {f"split-move_{case.pk}": "2", f"split-move_{charger.pk}": "1"}
+    )
     assert response.status_code == 422 and "Leave at least one item" in response.content.decode()
     assert snapshot(accepted) == before
     assert not Order.objects.filter(split_from=accepted).exists()
@@ -351,8 +399,9 @@ def test_split_refusals(manager_client, accepted):
 def test_poor_collaboration_history_warns(manager_client, place_order, seller, manager):
     for _ in range(2):
         order = place_order()
-        CallAttempt.objects.create(order=order, caller=manager, outcome="no_answer",
-                                   called_at=timezone.now() - timedelta(hours=1))
+        CallAttempt.objects.create(
+            order=order, caller=manager, outcome="no_answer", called_at=timezone.now() - timedelta(hours=1)
+        )
         CallAttempt.objects.create(order=order, caller=manager, outcome="no_answer")
         order_cancel(actor=seller, order=order, reason="buyer_unreachable")
     fresh = place_order()
@@ -392,8 +441,9 @@ def test_comment_without_htmx_redirects_to_the_journal(manager_client, accepted)
 
 
 def test_call_log(manager_client, accepted, htmx, manager):
-    response = manager_client.post(url("order_call", accepted), {"call-outcome": "busy", "call-note": "line busy"},
-                                   **htmx)
+    response = manager_client.post(
+        url("order_call", accepted), {"call-outcome": "busy", "call-note": "line busy"}, **htmx
+    )
     assert response.status_code == 200 and "line busy" in response.content.decode()
     call = CallAttempt.objects.get(order=accepted)
     assert (call.outcome, call.caller, call.note) == ("busy", manager, "line busy")
@@ -416,10 +466,19 @@ def test_phone_number_is_a_tel_link(manager_client, accepted):
 
 # --- one table of actions, one view ----------------------------------------------------------------
 
-ACTION_URLS = {"confirm": "order_confirm", "pack": "order_pack", "ship": "order_ship",
-               "ready_for_pickup": "order_ready_for_pickup", "mark_received": "order_mark_received",
-               "cancel": "order_cancel", "delivery": "order_delivery", "payment": "order_payment",
-               "items": "order_items", "add_item": "order_item_add", "split": "order_split"}
+ACTION_URLS = {
+    "confirm": "order_confirm",
+    "pack": "order_pack",
+    "ship": "order_ship",
+    "ready_for_pickup": "order_ready_for_pickup",
+    "mark_received": "order_mark_received",
+    "cancel": "order_cancel",
+    "delivery": "order_delivery",
+    "payment": "order_payment",
+    "items": "order_items",
+    "add_item": "order_item_add",
+    "split": "order_split",
+}
 
 
 def test_every_order_action_is_one_row_of_the_table_served_by_one_view(accepted):
@@ -432,11 +491,15 @@ def test_every_order_action_is_one_row_of_the_table_served_by_one_view(accepted)
 
 # --- the editing windows: the page shows what the services allow ---------------------------------
 
-@pytest.mark.parametrize("status, shown", [
-    (Status.ACCEPTED, {"items", "add_item", "delivery", "payment", "split"}),
-    (Status.CONFIRMED, {"delivery", "payment", "split"}),
-    (Status.IN_DELIVERY, set()),
-])
+
+@pytest.mark.parametrize(
+    "status, shown",
+    [
+        (Status.ACCEPTED, {"items", "add_item", "delivery", "payment", "split"}),
+        (Status.CONFIRMED, {"delivery", "payment", "split"}),
+        (Status.IN_DELIVERY, set()),
+    ],
+)
 def test_the_edit_forms_follow_the_editing_windows(manager_client, accepted, seller, status, shown):
     order = accepted
     if status != Status.ACCEPTED:
@@ -455,14 +518,23 @@ def test_the_edit_forms_follow_the_editing_windows(manager_client, accepted, sel
 
 # --- bad input gets a sentence, never a server error -----------------------------------------------
 
+
 @pytest.mark.parametrize("ship_by", ["9999-12-31", "0001-01-01", "yesterday", "in-a-year"])
 def test_a_ship_by_date_out_of_bounds_is_refused_on_delivery_and_pack(manager_client, accepted, seller, ship_by):
-    ship_by = {"yesterday": (clock.today() - timedelta(days=1)).isoformat(),
-               "in-a-year": (clock.today() + timedelta(days=365)).isoformat()}.get(ship_by, ship_by)
+    ship_by = {
+        "yesterday": (clock.today() - timedelta(days=1)).isoformat(),
+        "in-a-year": (clock.today() + timedelta(days=365)).isoformat(),
+    }.get(ship_by, ship_by)
     before = snapshot(accepted)
-    response = manager_client.post(url("order_delivery", accepted), {
-        "delivery-method": "nova_poshta", "delivery-branch": "Branch 1", "delivery-cost": "70",
-        "delivery-ship_by": ship_by})
+    response = manager_client.post(
+        url("order_delivery", accepted),
+        {
+            "delivery-method": "nova_poshta",
+            "delivery-branch": "Branch 1",
+            "delivery-cost": "70",
+            "delivery-ship_by": ship_by,
+        },
+    )
     assert response.status_code == 422 and snapshot(accepted) == before
     assert "ship-by date" in response.content.decode().lower()
     ready_delivery(accepted, seller)

@@ -26,8 +26,9 @@ def listed(response) -> list[int]:
 def set_deadline(order, delta: timedelta | None):
     """Put the order's acceptable deadline `delta` from now (bypassing services, as a test)."""
     deadline = None if delta is None else timezone.now() + delta
-    Order.objects.filter(pk=order.pk).update(acceptable_deadline=deadline,
-                                             excellent_deadline=deadline and deadline - timedelta(hours=2))
+    Order.objects.filter(pk=order.pk).update(
+        acceptable_deadline=deadline, excellent_deadline=deadline and deadline - timedelta(hours=2)
+    )
     return Order.objects.get(pk=order.pk)
 
 
@@ -62,8 +63,9 @@ def test_only_the_current_stores_orders(manager_client, place_order, outsider_st
     assert theirs.pk not in listed(manager_client.get(URL, {"tab": "all", "q": str(theirs.pk)}))
 
 
-@pytest.mark.parametrize("query", ["{pk}", "#{pk}", "0671112233", "+380 67 111 22 33", "1112233", "Petrenko",
-                                   "taras", VALID_TTN])
+@pytest.mark.parametrize(
+    "query", ["{pk}", "#{pk}", "0671112233", "+380 67 111 22 33", "1112233", "Petrenko", "taras", VALID_TTN]
+)
 def test_search_by_number_phone_name_ttn(manager_client, place_order, seller, query):
     target = place_order(phone="+380671112233")
     Order.objects.filter(pk=target.pk).update(buyer_name="Taras Petrenko", ttn=VALID_TTN)
@@ -152,8 +154,14 @@ def test_row_shows_ttn_and_status(manager_client, place_order, seller):
 
 def _list_queries(client, django_assert_max_num_queries, bound: int):
     platform()  # warm: a process builds the platform's calendar once per calendar revision
-    for params in ({}, {"tab": "all"}, {"tab": "received", "page": 3}, {"overdue": "on"}, {"q": "Buyer 5"},
-                   {"due_soon": "on", "delivery": "nova_poshta"}):
+    for params in (
+        {},
+        {"tab": "all"},
+        {"tab": "received", "page": 3},
+        {"overdue": "on"},
+        {"q": "Buyer 5"},
+        {"due_soon": "on", "delivery": "nova_poshta"},
+    ):
         with django_assert_max_num_queries(bound):
             response = client.get(URL, params)
         assert response.status_code == 200
@@ -200,7 +208,7 @@ def test_archive_tabs_are_counted_up_to_a_cap(manager_client, store, monkeypatch
     assert tabs["received"] == (5, True) and tabs["cancelled"] == (5, True) and tabs["active"] == (open_total, False)
     assert tabs["all"] == (open_total + 10, True)
     assert response.context["page"].num_pages is None and response.context["page"].has_next
-    assert '5+</span>' in response.content.decode()
+    assert "5+</span>" in response.content.decode()
 
 
 def test_pages_without_a_count_stop_at_a_depth(manager_client, store, monkeypatch):
@@ -212,3 +220,13 @@ def test_pages_without_a_count_stop_at_a_depth(manager_client, store, monkeypatc
     page = response.context["page"]
     assert (page.number, page.has_next, page.num_pages) == (2, False, None)
     assert manager_client.get(URL, {"tab": "all", "page": "x"}).context["page"].number == 1
+
+
+def test_a_search_that_cannot_be_read_says_why_and_finds_nothing(manager_client, place_order):
+    place_order()
+    for q in ("a\x00b", "x" * 101):
+        page = manager_client.get(reverse("cabinet:order_list"), {"q": q})
+        assert page.status_code == 200
+        assert list(page.context["rows"]) == []
+        assert any(str(m).startswith("Search:") for m in page.context["messages"])
+    assert len(manager_client.get(reverse("cabinet:order_list"), {"q": "Iryna"}).context["rows"]) == 1

@@ -23,7 +23,9 @@ User = get_user_model()
 
 def test_owner_sees_forms_manager_reads(owner_client, manager_client):
     owner_page = owner_client.get(PAGE).content.decode()
-    assert 'action="/cabinet/settings/email/"' in owner_page and 'action="/cabinet/settings/members/invite/"' in owner_page
+    assert (
+        'action="/cabinet/settings/email/"' in owner_page and 'action="/cabinet/settings/members/invite/"' in owner_page
+    )
     manager_page = manager_client.get(PAGE).content.decode()
     assert "Only the store's owner changes the settings." in manager_page
     assert "/settings/members/invite/" not in manager_page and "owner@example.com" in manager_page
@@ -65,8 +67,12 @@ def test_invite_a_new_manager_who_sets_a_password(owner_client, store, mailoutbo
     form_url = client.get(link).url
     response = client.post(form_url, {"new_password1": "Fresh-pass-2026", "new_password2": "Fresh-pass-2026"})
     assert response.status_code == 302
-    assert client.post(reverse("cabinet:login"), {"username": "new.manager@example.com",
-                                                  "password": "Fresh-pass-2026"}).status_code == 302
+    assert (
+        client.post(
+            reverse("cabinet:login"), {"username": "new.manager@example.com", "password": "Fresh-pass-2026"}
+        ).status_code
+        == 302
+    )
     assert client.get(reverse("cabinet:order_list")).context["request"].cabinet.store == store
 
 
@@ -127,10 +133,15 @@ def test_each_member_sets_their_own_notifications(manager_client, store, manager
 
     member = StoreMember.objects.get(store=store, user=manager)
     assert preferences_for(member)["new_orders"]["email"] is True
-    response = manager_client.post(reverse("cabinet:notification_prefs"), {
-        "new_orders__telegram": "on", "reminders__email": "on", "cancellations__email": "on",
-        # account__* cannot be switched off: disabled boxes, whatever is posted
-    })
+    response = manager_client.post(
+        reverse("cabinet:notification_prefs"),
+        {
+            "new_orders__telegram": "on",
+            "reminders__email": "on",
+            "cancellations__email": "on",
+            # account__* cannot be switched off: disabled boxes, whatever is posted
+        },
+    )
     assert response.status_code == 302
     prefs = preferences_for(member)
     assert prefs["new_orders"] == {"email": False, "telegram": True}

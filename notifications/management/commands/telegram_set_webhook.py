@@ -29,8 +29,13 @@ class Command(BaseCommand):
             url = url or settings.SITE_URL + reverse("notifications:telegram_webhook")
             if not url.startswith("https://"):
                 self.stderr.write(f"Warning: Telegram accepts only https webhooks; {url} will be refused.")
-            client.call("setWebhook", url=url, secret_token=settings.TELEGRAM_WEBHOOK_SECRET,
-                        allowed_updates=["message"], drop_pending_updates=drop_pending_updates)
+            client.call(
+                "setWebhook",
+                url=url,
+                secret_token=settings.TELEGRAM_WEBHOOK_SECRET,
+                allowed_updates=["message"],
+                drop_pending_updates=drop_pending_updates,
+            )
         except TelegramError as exc:
             raise CommandError(f"Telegram refused: {exc.description}") from exc
         finally:

@@ -23,19 +23,28 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--reset", action="store_true", help="Remove the demo stores and their orders first.")
         parser.add_argument("--orders", type=int, default=0, metavar="N", help="Add N orders through the bulk path.")
-        parser.add_argument("--store", metavar="SLUG",
-                            help="Put the --orders in this store (default: spread over the demo stores).")
+        parser.add_argument(
+            "--store", metavar="SLUG", help="Put the --orders in this store (default: spread over the demo stores)."
+        )
         parser.add_argument("--batch", type=int, default=20_000, help="Orders per COPY batch (default 20000).")
-        parser.add_argument("--no-history", action="store_true",
-                            help="Write no history rows for the --orders (faster; their timelines stay empty).")
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="Write no history rows for the --orders (faster; their timelines stay empty).",
+        )
         parser.add_argument("--seed", type=int, default=None, help="Random seed of the --orders (repeatable data).")
-        parser.add_argument("--allow-production", action="store_true",
-                            help="Run although DEBUG is off (the demo users have a known password).")
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Run although DEBUG is off (the demo users have a known password).",
+        )
 
     def handle(self, *args, **options):
         if not settings.DEBUG and not options["allow_production"]:
-            raise CommandError("seed_demo creates users with a known password: run it with DEBUG=1 "
-                               "(or pass --allow-production if you really mean it).")
+            raise CommandError(
+                "seed_demo creates users with a known password: run it with DEBUG=1 "
+                "(or pass --allow-production if you really mean it)."
+            )
         if options["orders"] < 0 or options["batch"] < 1:
             raise CommandError("--orders must be 0 or more and --batch at least 1.")
 
@@ -53,8 +62,11 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present: nothing added (use --reset to make it anew).")
         else:
             logins, made = demo.create_demo(reset_passwords=options["reset"])
-            self.stdout.write(self.style.SUCCESS(
-                f"Demo: {len(demo.STORES)} stores, {made} orders in every status (made through the services)."))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo: {len(demo.STORES)} stores, {made} orders in every status (made through the services)."
+                )
+            )
 
         if options["orders"]:
             self._bulk(options)
@@ -73,19 +85,29 @@ class Command(BaseCommand):
         def progress(result: bulk.Result) -> None:
             if verbose:
                 rate = result.orders / result.seconds if result.seconds else 0
-                self.stdout.write(f"  {result.orders:>10,} / {count:,} orders  {result.seconds:7.1f} s  "
-                                  f"{rate:9,.0f} orders/s")
+                self.stdout.write(
+                    f"  {result.orders:>10,} / {count:,} orders  {result.seconds:7.1f} s  {rate:9,.0f} orders/s"
+                )
                 self.stdout.flush()
 
         try:
-            result = bulk.add_orders(count, stores, batch_size=options["batch"], history=not options["no_history"],
-                                     seed=options["seed"], progress=progress)
+            result = bulk.add_orders(
+                count,
+                stores,
+                batch_size=options["batch"],
+                history=not options["no_history"],
+                seed=options["seed"],
+                progress=progress,
+            )
         except (ValueError, RuntimeError) as exc:
             raise CommandError(str(exc)) from exc
         rate = result.orders / result.seconds if result.seconds else 0
-        self.stdout.write(self.style.SUCCESS(
-            f"Added {result.orders:,} orders, {result.items:,} items, {result.history:,} history rows "
-            f"to {', '.join(s.slug for s in stores)} in {result.seconds:.1f} s ({rate:,.0f} orders/s)."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Added {result.orders:,} orders, {result.items:,} items, {result.history:,} history rows "
+                f"to {', '.join(s.slug for s in stores)} in {result.seconds:.1f} s ({rate:,.0f} orders/s)."
+            )
+        )
 
     def _print_logins(self, logins: list[demo.Login]) -> None:
         site = settings.SITE_URL

@@ -70,9 +70,12 @@ def _back(request) -> HttpResponseRedirect:
 def _answer(request, offer: Offer, *, form=None, saved=False, status=200):
     """htmx swaps the offer's row; a plain form post goes back to the list."""
     if request.htmx:
-        return render(request, "cabinet/_offer_row.html",
-                      {"row": _row(offer, form=form, saved=saved, checked=request.POST.get("checked") == "1")},
-                      status=status)
+        return render(
+            request,
+            "cabinet/_offer_row.html",
+            {"row": _row(offer, form=form, saved=saved, checked=request.POST.get("checked") == "1")},
+            status=status,
+        )
     if form is not None and form.errors:
         for errors in form.errors.values():
             for error in errors:
@@ -93,8 +96,9 @@ def offer_stock_view(request, pk: int):
             form.add_error("stock", error.message)
         else:
             if not request.htmx:
-                messages.success(request, _("Stock of “%(title)s” is %(stock)s.")
-                                 % {"title": offer.title, "stock": offer.stock})
+                messages.success(
+                    request, _("Stock of “%(title)s” is %(stock)s.") % {"title": offer.title, "stock": offer.stock}
+                )
             return _answer(request, offer, saved=True)
     return _answer(request, member_offer(request, pk), form=form, status=422)
 

@@ -1,4 +1,4 @@
-"""The order list and the order page with its actions (SPEC §3, §5, §7, §11).
+"""The order list and the order page with its actions (docs/rules.md §3, §5, §7, §11).
 
 Views parse input, call one service and render; every refusal of a service is shown next to
 the form that asked for it, and the order is re-read so what is shown is what is stored.
@@ -67,15 +67,26 @@ def order_list_view(request):
     filters = OrderFilters(tab=tab)
     if form.is_valid():
         data = form.cleaned_data
-        filters = OrderFilters(tab=tab, q=data["q"], overdue=data["overdue"], due_soon=data["due_soon"],
-                               delivery=data["delivery"])
+        filters = OrderFilters(
+            tab=tab, q=data["q"], overdue=data["overdue"], due_soon=data["due_soon"], delivery=data["delivery"]
+        )
+    else:  # a refused search (NUL, too long) says why and finds nothing rather than everything
+        filters = OrderFilters(tab=tab, refused=True)
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, _("Search: %(error)s") % {"error": error})
     now = clock.now()
     counts = order_tab_counts(store.pk)
-    page = page_of(order_list(store.pk, filters, now=now), int_param(request.GET.get("page")),
-                   total=None if filters.narrowed else counts.exact(tab))
+    page = page_of(
+        order_list(store.pk, filters, now=now),
+        int_param(request.GET.get("page")),
+        total=None if filters.narrowed else counts.exact(tab),
+    )
     detail = reverse("cabinet:order_detail", args=[0]).removesuffix("0/")
-    rows = [Row(order, deadline_state(order, now), working_time_left(order, now), f"{detail}{order.pk}/")
-            for order in page.rows]
+    rows = [
+        Row(order, deadline_state(order, now), working_time_left(order, now), f"{detail}{order.pk}/")
+        for order in page.rows
+    ]
     context = {
         "tabs": [(t, counts[t.key], t.key in counts.capped) for t in TABS],
         "tab": tab,
@@ -115,8 +126,9 @@ def _order_context(request, order: Order, bound: dict) -> dict:
     action_rows = []
     for action in order_actions(order):
         form = (bound.get(action.name) or ACTIONS[action.name].make_form(order, items)) if action.available else None
-        action_rows.append({"action": action, "form": form,
-                            "url": reverse(ACTIONS[action.name].url_name, args=[order.pk])})
+        action_rows.append(
+            {"action": action, "form": form, "url": reverse(ACTIONS[action.name].url_name, args=[order.pk])}
+        )
     # What may be edited now: the same windows the editing services check (orders.rules).
     windows = editing_windows(order)
     shown = [name for name, spec in ACTIONS.items() if spec.window and getattr(windows, spec.window)]
@@ -127,8 +139,10 @@ def _order_context(request, order: Order, bound: dict) -> dict:
     # A refused form the page does not show now (the order moved on): its errors go on top.
     stray_errors = [
         error if field == "__all__" else f"{form.fields[field].label}: {error}"
-        for name, form in bound.items() if name not in visible
-        for field, errors in form.errors.items() for error in errors
+        for name, form in bound.items()
+        if name not in visible
+        for field, errors in form.errors.items()
+        for error in errors
     ]
     now = clock.now()
     member = request.user
@@ -151,7 +165,8 @@ def _order_context(request, order: Order, bound: dict) -> dict:
         "member_name": member.get_full_name() or member.get_username(),
         "script_items": ", ".join(f"{item.title} × {item.quantity}" for item in items),
         "script_delivery": ", ".join(
-            part for part in (order.get_delivery_method_display(), order.delivery_branch, order.delivery_address)
+            part
+            for part in (order.get_delivery_method_display(), order.delivery_branch, order.delivery_address)
             if part
         ),
         "platform_name": "Magazito",  # the marketplace's name in the call script (docs/rules.md §11)
@@ -162,8 +177,7 @@ def _order_context(request, order: Order, bound: dict) -> dict:
 
 
 def render_order(request, order: Order, *, bound: dict | None = None, status: int = 200):
-    response = render(request, "cabinet/order_detail.html", _order_context(request, order, bound or {}),
-                      status=status)
+    response = render(request, "cabinet/order_detail.html", _order_context(request, order, bound or {}), status=status)
     if status != 200:
         # A boosted form posted to an action URL: keep the order page's address in the bar.
         response = push_url(response, reverse("cabinet:order_detail", args=[order.pk]))
@@ -225,68 +239,114 @@ def _after_cancel(order, result) -> str:
 
 def _delivery(actor, order, form):
     data = form.cleaned_data
-    return order_update_delivery(actor=actor, order=order, method=data["method"], branch=data["branch"],
-                                 address=data["address"], cost=data["cost"], ship_by=data["ship_by"])
+    return order_update_delivery(
+        actor=actor,
+        order=order,
+        method=data["method"],
+        branch=data["branch"],
+        address=data["address"],
+        cost=data["cost"],
+        ship_by=data["ship_by"],
+    )
 
 
-ACTIONS: dict[str, OrderActionSpec] = {spec.name: spec for spec in (
-    OrderActionSpec(
-        "confirm", "cabinet:order_confirm", forms.ConfirmForm,
-        lambda actor, order, form: order_confirm(actor=actor, order=order),
-        gettext_noop("Order #%(number)s is confirmed."),
-    ),
-    OrderActionSpec(
-        "pack", "cabinet:order_pack", forms.PackForm,
-        lambda actor, order, form: order_pack(actor=actor, order=order, ship_by=form.cleaned_data["ship_by"]),
-        gettext_noop("Order #%(number)s is packed and awaits shipment."),
-    ),
-    OrderActionSpec(
-        "ship", "cabinet:order_ship", forms.ShipForm,
-        lambda actor, order, form: order_ship(actor=actor, order=order, **form.service_kwargs()),
-        gettext_noop("Order #%(number)s is in delivery."),
-    ),
-    OrderActionSpec(
-        "ready_for_pickup", "cabinet:order_ready_for_pickup", forms.ReadyForPickupForm,
-        lambda actor, order, form: order_ready_for_pickup(actor=actor, order=order),
-        gettext_noop("Order #%(number)s awaits the buyer at the pickup point."),
-    ),
-    OrderActionSpec(
-        "mark_received", "cabinet:order_mark_received", forms.MarkReceivedForm,
-        lambda actor, order, form: order_mark_received(actor=actor, order=order),
-        gettext_noop("Order #%(number)s is received."),
-    ),
-    OrderActionSpec(
-        "cancel", "cabinet:order_cancel", forms.CancelForm, _cancel,
-        gettext_noop("Order #%(number)s is cancelled: %(reason)s."), with_items=True,
-        params=lambda order, result: {"reason": result.get_cancel_reason_display()}, next_url=_after_cancel,
-    ),
-    OrderActionSpec(
-        "delivery", "cabinet:order_delivery", forms.DeliveryForm, _delivery,
-        gettext_noop("Delivery of order #%(number)s is saved."), window="delivery",
-    ),
-    OrderActionSpec(
-        "payment", "cabinet:order_payment", forms.PaymentForm,
-        lambda actor, order, form: order_update_payment(actor=actor, order=order, method=form.cleaned_data["method"]),
-        gettext_noop("Payment of order #%(number)s is saved."), window="payment",
-    ),
-    OrderActionSpec(
-        "items", "cabinet:order_items", forms.ItemsForm,
-        lambda actor, order, form: order_items_update(actor=actor, order=order, quantities=form.quantities()),
-        gettext_noop("Items of order #%(number)s are saved."), with_items=True, window="items",
-    ),
-    OrderActionSpec(
-        "add_item", "cabinet:order_item_add", forms.AddItemForm,
-        lambda actor, order, form: order_add_item(actor=actor, order=order, offer_id=form.cleaned_data["offer"],
-                                                  quantity=form.cleaned_data["quantity"]),
-        gettext_noop("The item is added to order #%(number)s."), window="items",
-    ),
-    OrderActionSpec(
-        "split", "cabinet:order_split", forms.SplitForm,
-        lambda actor, order, form: order_split(actor=actor, order=order, quantities=form.quantities()),
-        gettext_noop("Order #%(number)s is split: the chosen items are now order #%(new)s."), with_items=True,
-        params=lambda order, new: {"new": new.pk}, window="split",
-    ),
-)}
+ACTIONS: dict[str, OrderActionSpec] = {
+    spec.name: spec
+    for spec in (
+        OrderActionSpec(
+            "confirm",
+            "cabinet:order_confirm",
+            forms.ConfirmForm,
+            lambda actor, order, form: order_confirm(actor=actor, order=order),
+            gettext_noop("Order #%(number)s is confirmed."),
+        ),
+        OrderActionSpec(
+            "pack",
+            "cabinet:order_pack",
+            forms.PackForm,
+            lambda actor, order, form: order_pack(actor=actor, order=order, ship_by=form.cleaned_data["ship_by"]),
+            gettext_noop("Order #%(number)s is packed and awaits shipment."),
+        ),
+        OrderActionSpec(
+            "ship",
+            "cabinet:order_ship",
+            forms.ShipForm,
+            lambda actor, order, form: order_ship(actor=actor, order=order, **form.service_kwargs()),
+            gettext_noop("Order #%(number)s is in delivery."),
+        ),
+        OrderActionSpec(
+            "ready_for_pickup",
+            "cabinet:order_ready_for_pickup",
+            forms.ReadyForPickupForm,
+            lambda actor, order, form: order_ready_for_pickup(actor=actor, order=order),
+            gettext_noop("Order #%(number)s awaits the buyer at the pickup point."),
+        ),
+        OrderActionSpec(
+            "mark_received",
+            "cabinet:order_mark_received",
+            forms.MarkReceivedForm,
+            lambda actor, order, form: order_mark_received(actor=actor, order=order),
+            gettext_noop("Order #%(number)s is received."),
+        ),
+        OrderActionSpec(
+            "cancel",
+            "cabinet:order_cancel",
+            forms.CancelForm,
+            _cancel,
+            gettext_noop("Order #%(number)s is cancelled: %(reason)s."),
+            with_items=True,
+            params=lambda order, result: {"reason": result.get_cancel_reason_display()},
+            next_url=_after_cancel,
+        ),
+        OrderActionSpec(
+            "delivery",
+            "cabinet:order_delivery",
+            forms.DeliveryForm,
+            _delivery,
+            gettext_noop("Delivery of order #%(number)s is saved."),
+            window="delivery",
+        ),
+        OrderActionSpec(
+            "payment",
+            "cabinet:order_payment",
+            forms.PaymentForm,
+            lambda actor, order, form: order_update_payment(
+                actor=actor, order=order, method=form.cleaned_data["method"]
+            ),
+            gettext_noop("Payment of order #%(number)s is saved."),
+            window="payment",
+        ),
+        OrderActionSpec(
+            "items",
+            "cabinet:order_items",
+            forms.ItemsForm,
+            lambda actor, order, form: order_items_update(actor=actor, order=order, quantities=form.quantities()),
+            gettext_noop("Items of order #%(number)s are saved."),
+            with_items=True,
+            window="items",
+        ),
+        OrderActionSpec(
+            "add_item",
+            "cabinet:order_item_add",
+            forms.AddItemForm,
+            lambda actor, order, form: order_add_item(
+                actor=actor, order=order, offer_id=form.cleaned_data["offer"], quantity=form.cleaned_data["quantity"]
+            ),
+            gettext_noop("The item is added to order #%(number)s."),
+            window="items",
+        ),
+        OrderActionSpec(
+            "split",
+            "cabinet:order_split",
+            forms.SplitForm,
+            lambda actor, order, form: order_split(actor=actor, order=order, quantities=form.quantities()),
+            gettext_noop("Order #%(number)s is split: the chosen items are now order #%(new)s."),
+            with_items=True,
+            params=lambda order, new: {"new": new.pk},
+            window="split",
+        ),
+    )
+}
 
 
 @cabinet_view
@@ -328,8 +388,7 @@ def _journal(request, pk: int, name: str, form_class, perform, message: str):
                 return HttpResponseRedirect(_detail_url(order) + "#journal")
             return render(request, "cabinet/_journal.html", _journal_context(order))
     if request.htmx:
-        return render(request, "cabinet/_journal.html", _journal_context(order, **{f"{name}_form": form}),
-                      status=422)
+        return render(request, "cabinet/_journal.html", _journal_context(order, **{f"{name}_form": form}), status=422)
     return render_order(request, order, bound={name: form}, status=422)
 
 
@@ -344,7 +403,11 @@ def order_comment_view(request, pk: int):
 @cabinet_view
 def order_call_view(request, pk: int):
     def perform(order, form):
-        return order_call_log(actor=request.cabinet.actor, order=order, outcome=form.cleaned_data["outcome"],
-                              note=form.cleaned_data["note"])
+        return order_call_log(
+            actor=request.cabinet.actor,
+            order=order,
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
+        )
 
     return _journal(request, pk, "call", forms.CallForm, perform, _("The call is logged."))

@@ -30,20 +30,30 @@ from ..settings_forms import MyLanguageForm, StoreLanguageForm
 from .base import cabinet_view
 
 
-def _page(request, *, email_form=None, invite_form=None, prefs_form=None, telegram_url="", my_language_form=None,
-          store_language_form=None, status=200):
+def _page(
+    request,
+    *,
+    email_form=None,
+    invite_form=None,
+    prefs_form=None,
+    telegram_url="",
+    my_language_form=None,
+    store_language_form=None,
+    status=200,
+):
     store = request.cabinet.store
     membership = request.cabinet.membership
     context = {
         "store": store,
-        "my_language_form": my_language_form or MyLanguageForm(
-            initial={"language": UserSettings.language_of(request.user)}, prefix="me"),
-        "store_language_form": store_language_form or StoreLanguageForm(initial={"language": store.language},
-                                                                        prefix="store"),
+        "my_language_form": my_language_form
+        or MyLanguageForm(initial={"language": UserSettings.language_of(request.user)}, prefix="me"),
+        "store_language_form": store_language_form
+        or StoreLanguageForm(initial={"language": store.language}, prefix="store"),
         "email_form": email_form or StoreEmailForm(initial={"email": store.email}),
         "invite_form": invite_form or InviteForm(),
         "members": list(
-            StoreMember.objects.filter(store=store).select_related("user")
+            StoreMember.objects.filter(store=store)
+            .select_related("user")
             .order_by(Case(When(role=StoreMember.Role.OWNER, then=0), default=1), "created_at")
         ),
         "owner_email": store.order_email() if not store.email else "",
@@ -86,9 +96,15 @@ def _my_language(request):
             with translation.override(language):
                 messages.success(request, _("Your language is saved."))
             response = redirect("cabinet:store_settings")
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
-                                samesite=settings.LANGUAGE_COOKIE_SAMESITE, secure=settings.LANGUAGE_COOKIE_SECURE,
-                                httponly=settings.LANGUAGE_COOKIE_HTTPONLY, path=settings.LANGUAGE_COOKIE_PATH)
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                path=settings.LANGUAGE_COOKIE_PATH,
+            )
             return response
     return _page(request, my_language_form=form, status=422)
 
@@ -97,8 +113,9 @@ def _store_language(request):
     form = StoreLanguageForm(request.POST, prefix="store")
     if form.is_valid():
         try:
-            store_update_language(actor=request.cabinet.actor, store=request.cabinet.store,
-                                  language=form.cleaned_data["language"])
+            store_update_language(
+                actor=request.cabinet.actor, store=request.cabinet.store, language=form.cleaned_data["language"]
+            )
         except ServiceError as error:
             form.add_error("language", error.message)
         else:
@@ -114,8 +131,9 @@ def store_email_view(request):
     form = StoreEmailForm(request.POST)
     if form.is_valid():
         try:
-            store_update_email(actor=request.cabinet.actor, store=request.cabinet.store,
-                               email=form.cleaned_data["email"])
+            store_update_email(
+                actor=request.cabinet.actor, store=request.cabinet.store, email=form.cleaned_data["email"]
+            )
         except ServiceError as error:
             form.add_error("email", error.message)
         else:
@@ -131,13 +149,16 @@ def member_invite_view(request):
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
-            member = store_member_invite(actor=request.cabinet.actor, store=request.cabinet.store,
-                                         email=form.cleaned_data["email"])
+            member = store_member_invite(
+                actor=request.cabinet.actor, store=request.cabinet.store, email=form.cleaned_data["email"]
+            )
         except ServiceError as error:
             form.add_error("email", error.message)
         else:
-            messages.success(request, _("%(email)s is now a manager of the store; we sent them an e-mail.")
-                             % {"email": member.user.email})
+            messages.success(
+                request,
+                _("%(email)s is now a manager of the store; we sent them an e-mail.") % {"email": member.user.email},
+            )
             return redirect("cabinet:store_settings")
     return _page(request, invite_form=form, status=422)
 
@@ -155,8 +176,11 @@ def member_remove_view(request, pk: int):
     except ServiceError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("%(user)s no longer has access to the store.")
-                         % {"user": member.user.email or member.user.get_username()})
+        messages.success(
+            request,
+            _("%(user)s no longer has access to the store.")
+            % {"user": member.user.email or member.user.get_username()},
+        )
     return redirect("cabinet:store_settings")
 
 
