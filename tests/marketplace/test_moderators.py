@@ -27,8 +27,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def moderator_client(client, moderator):
+def moderator_client(client, moderator, settings):
     client.force_login(moderator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # admin is asserted in English
     return client
 
 
