@@ -3,13 +3,17 @@ marketplace.services (validation, history with who and why, calendar revision, d
 recompute). History is visible; simple-history's "revert" is not offered, since it would save
 an old version behind the services' back."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .actors import Actor
+from .calendar import public_holidays
 from .errors import RuleViolation
 from .models import NonWorkingPeriod, PlatformPolicy, ProcessingPolicy, UserSettings, WorkingDayOverride
 
@@ -55,20 +59,67 @@ class NonWorkingPeriodAdmin(ServiceAdmin):
     instance_kwarg = "period"
 
 
+class WorkingDayOverrideForm(forms.ModelForm):
+    class Meta:
+        model = WorkingDayOverride
+        fields = ["date", "note"]
+        labels = {"date": _("Date that becomes a working day")}
+        help_texts = {
+            "date": _(
+                "The platform works on this day (09:00–20:00) although it is a weekend day or a public holiday. "
+                "To close the platform instead, add a non-working period."
+            )
+        }
+
+
+def day_without_override(day) -> str:
+    """What the day would be without an override."""
+    if day in public_holidays([day.year]):
+        return str(_("a public holiday"))
+    if day.weekday() >= 5:
+        return str(_("a weekend day"))
+    return str(_("a working day anyway: the override changes nothing"))
+
+
 @admin.register(WorkingDayOverride)
 class WorkingDayOverrideAdmin(ServiceAdmin):
-    list_display = ["date", "note"]
+    form = WorkingDayOverrideForm
+    list_display = ["date", "weekday", "becomes", "otherwise", "note"]
     save_service = services.working_day_override_save
     delete_service = services.working_day_override_delete
     instance_kwarg = "override"
 
+    @admin.display(description=_("weekday"))
+    def weekday(self, override):
+        return date_format(override.date, "l")
+
+    @admin.display(description=_("the day becomes"))
+    def becomes(self, override):
+        return _("a working day")
+
+    @admin.display(description=_("without the override"))
+    def otherwise(self, override):
+        return day_without_override(override.date)
+
 
 @admin.register(ProcessingPolicy)
 class ProcessingPolicyAdmin(ServiceAdmin):
-    list_display = ["status", "excellent_minutes", "deadline", "acceptable_minutes", "warn_before_minutes", "on_expiry"]
-    readonly_fields = ["status"]
+    list_display = [
+        "status_label",
+        "excellent_minutes",
+        "deadline",
+        "acceptable_minutes",
+        "warn_before_minutes",
+        "on_expiry",
+    ]
+    fields = ["status_label", "excellent_minutes", "deadline", "acceptable_minutes", "warn_before_minutes", "on_expiry"]
+    readonly_fields = ["status_label"]
     save_service = services.processing_policy_update
     instance_kwarg = "policy"
+
+    @admin.display(description=_("status"), ordering="id")
+    def status_label(self, policy):
+        return str(policy)
 
     def has_add_permission(self, request):
         return False

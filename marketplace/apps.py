@@ -7,4 +7,6 @@ class MarketplaceConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self) -> None:
-        from . import history  # noqa: F401  (connects the history-context receiver)
+        from . import db, history  # noqa: F401  (history connects the history-context receiver)
+
+        db.install()  # Cyrillic-aware icontains on SQLite

@@ -38,12 +38,19 @@ class NonWorkingPeriod(models.Model):
         return self.title
 
     def clean(self) -> None:
+        """Sentences on the fields, so the form never shows the database constraint's name."""
+        errors = {}
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
-            raise ValidationError({"ends_at": _("The period must end after it starts.")})
+            errors["ends_at"] = _("The period must end after it starts.")
+        if self.announce_from and self.ends_at and self.announce_from >= self.ends_at:
+            errors["announce_from"] = _("The announcement would never be seen: it must start before the period ends.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class WorkingDayOverride(models.Model):
-    """A day that is working although it falls on a weekend or a public holiday."""
+    """A day that is working although it falls on a weekend or a public holiday. It only ever
+    makes a day working (09:00–20:00); a closure of the platform is a NonWorkingPeriod."""
 
     date = models.DateField(_("date"), unique=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -56,6 +63,23 @@ class WorkingDayOverride(models.Model):
 
     def __str__(self) -> str:
         return str(self.date)
+
+
+# The statuses that have a processing policy, with the labels orders.choices.Status gives them:
+# marketplace imports no app (docs/architecture.md), so the labels are repeated here (the same
+# messages, one translation) and tests/marketplace/test_policy.py keeps the two in step.
+POLICY_STATUS_LABELS = {
+    "new": _("New"),
+    "accepted": _("Needs agreement with the buyer"),
+    "confirmed": _("Confirmed, being assembled"),
+    "awaiting_shipment": _("Awaiting shipment"),
+    "in_delivery": _("In delivery"),
+    "awaiting_pickup": _("Awaiting at the pickup point"),
+}
+
+
+def status_label(status: str) -> str:
+    return str(POLICY_STATUS_LABELS.get(status, status))
 
 
 class ProcessingPolicy(models.Model):
@@ -108,16 +132,21 @@ class ProcessingPolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.status
+        return status_label(self.status)
 
     def clean(self) -> None:
-        """Refuse combinations the sweep cannot act on sensibly (docs/rules.md §4)."""
+        """Refuse combinations the sweep cannot act on sensibly (docs/rules.md §4), each with a
+        sentence on the field to correct."""
         errors: dict[str, list] = {}
         allowed = self.EXPIRY_STATUSES.get(self.on_expiry)
         if self.status and allowed is not None and self.status not in allowed:
             errors.setdefault("on_expiry", []).append(
                 _("“%(action)s” does not apply to the status “%(status)s”; it is for: %(allowed)s.")
-                % {"action": self.OnExpiry(self.on_expiry).label, "status": self.status, "allowed": ", ".join(allowed)}
+                % {
+                    "action": self.OnExpiry(self.on_expiry).label,
+                    "status": status_label(self.status),
+                    "allowed": ", ".join(f"“{status_label(status)}”" for status in allowed),
+                }
             )
         minutes_needed = self.deadline in (self.Deadline.WORKING_MINUTES, self.Deadline.CALENDAR_MINUTES)
         if minutes_needed and not self.acceptable_minutes:
@@ -145,6 +174,10 @@ class ProcessingPolicy(models.Model):
         ):
             errors.setdefault("excellent_minutes", []).append(
                 _("The excellent time cannot be longer than the acceptable time.")
+            )
+        if self.excellent_minutes == 0:
+            errors.setdefault("excellent_minutes", []).append(
+                _("Leave the excellent time empty for none, or give more than 0 minutes.")
             )
         if self.warn_before_minutes == 0:
             errors.setdefault("warn_before_minutes", []).append(

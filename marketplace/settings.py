@@ -101,11 +101,17 @@ LANGUAGES = [("uk", _("Ukrainian")), ("ru", _("Russian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Kyiv"
 USE_I18N = True
+# Dates and numbers per language: marketplace/formats/<lang>/formats.py (money: marketplace.formats.money).
+FORMAT_MODULE_PATH = ["marketplace.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# Uploads (stores' logos, sellers.models.Store.logo) under var/; served by Django only with DEBUG
+# (marketplace/urls.py), by the web server in production.
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 
 LOGIN_URL = "cabinet:login"
 LOGIN_REDIRECT_URL = "cabinet:order_list"
@@ -119,7 +125,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
-# E-mail: console by default; an ESP through django-anymail when ANYMAIL_ESP is set.
+# E-mail: an ESP through django-anymail when ANYMAIL_ESP is set; otherwise EMAIL_BACKEND if given,
+# else with DEBUG one file per message under var/mail/ (EMAIL_FILE_PATH), so `make run`'s seeded
+# e-mails do not flood the terminal, and without DEBUG the console.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Marketplace <no-reply@marketplace.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 _ESP_BACKENDS = {
@@ -145,7 +153,9 @@ if ANYMAIL_ESP:
     if ANYMAIL_ESP == "mailgun" and env_str("ANYMAIL_SENDER_DOMAIN", ""):
         ANYMAIL["MAILGUN_SENDER_DOMAIN"] = env_str("ANYMAIL_SENDER_DOMAIN")
 else:
-    EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+    _mail_default = "filebased" if DEBUG else "console"
+    EMAIL_BACKEND = env_str("EMAIL_BACKEND", f"django.core.mail.backends.{_mail_default}.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 # Timeout in seconds for every outgoing HTTP call (ESP, Telegram, carriers).
 HTTP_TIMEOUT = env_int("HTTP_TIMEOUT", 10, minimum=1)
 ANYMAIL_REQUESTS_TIMEOUT = HTTP_TIMEOUT

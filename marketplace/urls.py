@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -10,3 +12,6 @@ urlpatterns = [
     path("o/", include("orders.urls")),
     path("", RedirectView.as_view(pattern_name="cabinet:order_list"), name="root"),
 ]
+
+if settings.DEBUG:  # stores' logos; in production the web server serves MEDIA_ROOT
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

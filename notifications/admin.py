@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 
 from marketplace.actors import is_moderator
 
+from .events import EVENT_LABELS, event_label
 from .models import OutboxMessage
 from .rendering import redacted, render_message
 from .services import outbox_retry
@@ -31,12 +32,25 @@ class ModeratorsOnly:
         return False
 
 
+class EventFilter(admin.SimpleListFilter):
+    """The events by their names for people (notifications.events.EVENT_LABELS), not their codes."""
+
+    title = _("event")
+    parameter_name = "event"
+
+    def lookups(self, request, model_admin):
+        return sorted(((code, event_label(code)) for code in EVENT_LABELS), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(event=self.value()) if self.value() else queryset
+
+
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ModeratorsOnly, admin.ModelAdmin):
     list_display = [
         "id",
         "created_at",
-        "event",
+        "event_name",
         "audience",
         "channel",
         "recipient",
@@ -45,19 +59,24 @@ class OutboxMessageAdmin(ModeratorsOnly, admin.ModelAdmin):
         "next_attempt_at",
         "short_error",
     ]
-    list_filter = ["status", "channel", "event", "audience"]
+    list_filter = ["status", "channel", EventFilter, "audience"]
     search_fields = ["recipient", "provider_message_id", "=order__id", "store__name"]
     date_hierarchy = "created_at"
     list_select_related = ["store"]
     raw_id_fields = ["order", "store"]
     actions = ["retry_now"]
     # The stored context is shown masked: an invitation or reset link is the recipient's alone.
-    exclude = ["context"]
+    # The event by its name for people (event_name) in place of its code.
+    exclude = ["context", "event"]
     readonly_fields = [
         "preview",
         "stored_context",
-        *(f.name for f in OutboxMessage._meta.fields if f.name != "context"),
+        *("event_name" if f.name == "event" else f.name for f in OutboxMessage._meta.fields if f.name != "context"),
     ]
+
+    @admin.display(description=_("event"), ordering="event")
+    def event_name(self, obj):
+        return event_label(obj.event)
 
     @admin.display(description=_("message as it goes out"))
     def preview(self, obj):

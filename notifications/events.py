@@ -11,6 +11,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from marketplace.actors import ActorKind
 from orders.choices import EXPIRY_REASONS
 
@@ -90,6 +92,36 @@ for _route in ROUTES:
 _BY_EVENT: dict[str, tuple[Route, ...]] = {event: tuple(routes) for event, routes in _grouped.items()}
 
 EVENTS = frozenset(_BY_EVENT)
+
+
+# What each event is called where people read it (the outbox in admin); the code stays the key.
+EVENT_LABELS = {
+    "order_placed": _("Order placed"),
+    "order_accepted": _("Order opened by the store"),
+    "order_confirmed": _("Order confirmed"),
+    "order_shipped": _("Order shipped"),
+    "order_ready_for_pickup": _("Order ready for pickup"),
+    "order_received": _("Order received"),
+    "order_cancelled": _("Order cancelled"),
+    "order_split": _("Order split"),
+    "deadline_excellent_passed": _("Excellent processing time passed"),
+    "deadline_warning": _("Deadline is near"),
+    "pickup_reminder": _("Reminder: the parcel awaits pickup"),
+    "order_expired": _("Order cancelled: time expired"),
+    "orders_expired": _("Orders cancelled: time expired"),
+    "orders_expired_platform": _("Orders cancelled: time expired (to moderators)"),
+    "store_offers_hidden": _("Store's offers hidden"),
+    "telegram_linked": _("Telegram linked"),
+    "telegram_unlinked": _("Telegram unlinked"),
+    "telegram_link_invalid": _("Telegram link invalid"),
+    "member_invited": _("Member invited"),
+    "password_reset": _("Password reset"),
+}
+
+
+def event_label(event: str) -> str:
+    """The event's name for people; an unknown code (an event since removed) as it is."""
+    return str(EVENT_LABELS.get(event, event))
 
 
 def canonical(event: str, order=None) -> str:

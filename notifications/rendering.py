@@ -79,6 +79,14 @@ def seller_view(order) -> dict | None:
     return view
 
 
+def store_profile(store) -> dict | None:
+    """The store's public profile (its owner's, sellers.services.store_update_profile): where and
+    when buyers of pickup orders collect them and the phone to call. Public facts, fit for either side."""
+    if store is None:
+        return None
+    return {"pickup_address": store.pickup_address, "pickup_hours": store.pickup_hours, "phone": store.phone}
+
+
 def context(*, for_buyer: bool, order=None, store=None, related=None, params=None) -> dict:
     """What a message says, as of the event, for one side: stored on the outbox row and
     rendered at delivery. A buyer's context holds the buyer's view only, and none of the
@@ -90,6 +98,9 @@ def context(*, for_buyer: bool, order=None, store=None, related=None, params=Non
         "store_name": store.name if store is not None else "",
         "params": {} if for_buyer else (params or {}),
     }
+    profile = store_profile(store if store is not None else (order.store if order is not None else None))
+    if profile:
+        facts["store_profile"] = profile
     if store is not None and not for_buyer:
         facts["store"] = {
             "name": store.name,
@@ -157,7 +168,8 @@ def render(template: str, *, language: str, audience: str, channel: str, facts: 
     """One message: {subject, text, html} for e-mail, {text, parse_mode} for Telegram."""
     with translation.override(language):
         ctx = _for_templates(facts, for_buyer=audience == Audience.BUYER)
-        subject = " ".join(_template(f"{template}.subject.txt").render(ctx).split())
+        # One line, ASCII whitespace collapsed; the no-break spaces of amounts stay.
+        subject = _ASCII_SPACE.sub(" ", _template(f"{template}.subject.txt").render(ctx)).strip()
         text = _BLANK_LINES.sub("\n\n", _template(f"{template}.txt").render(ctx)).strip() + "\n"
         if channel == Channel.TELEGRAM:
             return {"text": telegram_html(subject, text), "parse_mode": "HTML"}
@@ -165,9 +177,11 @@ def render(template: str, *, language: str, audience: str, channel: str, facts: 
     return {"subject": subject, "text": text, "html": html}
 
 
-# Parameters that carry a credential (a one-time link to set a password): only the recipient may
-# see them, so every screen other than the message itself shows them masked.
-SECRET_PARAMS = frozenset({"set_password_url", "reset_url"})
+_ASCII_SPACE = re.compile(r"[ \t\r\n\f\v]+")
+
+# Parameters that carry a credential (a one-time link to set a password or to accept an invitation):
+# only the recipient may see them, so every screen other than the message itself shows them masked.
+SECRET_PARAMS = frozenset({"set_password_url", "reset_url", "accept_url"})
 MASK = "••••••"
 
 

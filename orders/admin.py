@@ -5,27 +5,35 @@ notifications), so the admin grants no add, change or delete on orders, their it
 seller comments or call attempts — not even to superusers — and refuses the history
 "revert" form. The order list stays fast on a million rows: ordered by the primary key,
 no full COUNT(*) (EstimatedCountPaginator, no full result count, no facets) and a search
-that uses the indexes for numbers, phones and tracking numbers.
+that uses the indexes for numbers, phones and tracking numbers. The deadline columns show what
+the platform will do next; their filters (overdue, expiring within an hour, expired today) read
+the partial indexes over open orders' deadlines and over expiries (orders/migrations).
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime, time, timedelta
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import Q
 from django.http import HttpResponseNotAllowed
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from marketplace import phones
+from marketplace import clock, phones
+from marketplace.formats import money
 from marketplace.paginators import EstimatedCountPaginator
+from marketplace.templatetags.display import time_left
+from marketplace.worktime import KYIV
 
-from .choices import CancelReason
-from .deadlines import Reminder
+from .choices import EXPIRY_REASONS, OPEN_STATUSES
+from .deadlines import Reminder, deadline_state, working_time_left
 from .models import CallAttempt, Order, OrderComment, OrderItem
 from .selectors import action_label, order_timeline
 
@@ -81,6 +89,50 @@ class OrderItemInline(ReadOnlyAdminMixin, admin.TabularInline):
         return item.line_total
 
 
+REMINDER_LABELS = {
+    Reminder.EXCELLENT_PASSED: _("excellent time passed"),
+    Reminder.DEADLINE_NEAR: _("deadline is near"),
+    Reminder.PICKUP: _("call the buyer about the pickup"),
+}
+
+
+def kyiv_day_bounds(day) -> tuple[datetime, datetime]:
+    """The Kyiv calendar day as [start, end) moments (a DST day is 23 or 25 hours long)."""
+    start = datetime.combine(day, time(0), tzinfo=KYIV)
+    return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=KYIV)
+
+
+class DeadlineFilter(admin.SimpleListFilter):
+    """What the platform will do next (docs/rules.md §4). Each choice is one range over an indexed
+    column: open orders' acceptable deadline (the partial index `order_store_deadline`, open
+    statuses only) or an expiry's moment (`order_store_expiries`, expiry reasons only)."""
+
+    title = _("deadline")
+    parameter_name = "deadline"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", _("Overdue")),
+            ("within_hour", _("Expiring within an hour")),
+            ("expired_today", _("Expired today")),
+        ]
+
+    def queryset(self, request, queryset):
+        now = clock.now()
+        if self.value() == "overdue":
+            return queryset.filter(status__in=OPEN_STATUSES, acceptable_deadline__lte=now)
+        if self.value() == "within_hour":
+            return queryset.filter(
+                status__in=OPEN_STATUSES, acceptable_deadline__gt=now, acceptable_deadline__lte=now + timedelta(hours=1)
+            )
+        if self.value() == "expired_today":
+            start, end = kyiv_day_bounds(clock.today())
+            return queryset.filter(
+                cancel_reason__in=EXPIRY_REASONS, status_changed_at__gte=start, status_changed_at__lt=end
+            )
+        return queryset
+
+
 class SortableOnlyChangeList(ChangeList):
     """Honours `sortable_by` also for a hand-written `?o=` (Django only hides the links)."""
 
@@ -92,9 +144,21 @@ class SortableOnlyChangeList(ChangeList):
 
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    list_display = ["number", "store", "status", "buyer", "total", "created_at", "delivery_method"]
+    list_display = [
+        "number",
+        "store",
+        "status",
+        "buyer",
+        "total_amount",
+        "created_at",
+        "delivery_method",
+        "excellent_by",
+        "acceptable_by",
+        "next_check",
+        "time_left_column",
+    ]
     list_display_links = ["number"]
-    list_filter = ["status", "cancel_reason", "store", "delivery_method"]
+    list_filter = [DeadlineFilter, "status", "cancel_reason", "store", "delivery_method"]
     list_select_related = ["store"]
     list_per_page = 50
     # Newest number first: the primary-key index serves it, filtered or not, without a sort.
@@ -147,6 +211,36 @@ class OrderAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     def number(self, order):
         return f"#{order.pk}"
 
+    @admin.display(description=_("total"), ordering="total")
+    def total_amount(self, order):
+        return money(order.total)
+
+    @admin.display(description=_("excellent by"))
+    def excellent_by(self, order):
+        return self._moment(order.excellent_deadline, order)
+
+    @admin.display(description=_("acceptable deadline"))
+    def acceptable_by(self, order):
+        return self._moment(order.acceptable_deadline, order)
+
+    @admin.display(description=_("next check by the platform"))
+    def next_check(self, order):
+        return self._moment(order.next_check_at, order)
+
+    @admin.display(description=_("working time left"))
+    def time_left_column(self, order):
+        left = working_time_left(order, clock.now())
+        if left is None:
+            return "—"
+        state = deadline_state(order, clock.now())
+        return format_html('<span class="deadline-{}">{}</span>', state, time_left(left))
+
+    @staticmethod
+    def _moment(value, order):
+        if value is None or order.is_terminal:
+            return "—"
+        return date_format(localtime(value), "SHORT_DATETIME_FORMAT")
+
     @admin.display(description=_("buyer"))
     def buyer(self, order):
         return format_html("{}<br><small>{}</small>", order.buyer_name, phones.pretty(order.buyer_phone))
@@ -170,12 +264,8 @@ class OrderAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("reminders sent"))
     def reminders(self, order):
-        sent = [
-            reminder.name.replace("_", " ").lower()
-            for reminder in Reminder
-            if reminder in Reminder(order.reminders_sent)
-        ]
-        return ", ".join(sent) or "—"
+        sent = Reminder(order.reminders_sent)
+        return ", ".join(str(label) for reminder, label in REMINDER_LABELS.items() if reminder in sent) or "—"
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
@@ -200,9 +290,7 @@ def timeline_rows(order: Order) -> list[dict]:
             what = _("Call to the buyer: %(outcome)s") % {"outcome": entry.action}
         else:
             what = action_label(entry.action) if entry.action else _("Changed")
-        text = entry.text
-        if entry.kind == "action" and text in CancelReason.values:
-            text = CancelReason(text).label
+        text = entry.text  # a cancellation's reason comes labelled from order_timeline
         rows.append(
             {
                 "at": entry.at,

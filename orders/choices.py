@@ -17,6 +17,19 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# What the buyer reads on their page (orders/views.py), said to them rather than about them: the labels
+# above are the seller's and the moderators' words ("needs agreement with the buyer").
+BUYER_STATUS_LABELS = {
+    Status.NEW: _("Placed, waiting for the store"),
+    Status.ACCEPTED: _("We are agreeing the order with you"),
+    Status.CONFIRMED: _("Confirmed, we are assembling it"),
+    Status.AWAITING_SHIPMENT: _("Packed, about to be shipped"),
+    Status.IN_DELIVERY: _("On its way to you"),
+    Status.AWAITING_PICKUP: _("Ready, waiting for you to pick it up"),
+    Status.RECEIVED: _("Received"),
+    Status.CANCELLED: _("Cancelled"),
+}
+
 TERMINAL_STATUSES = (Status.RECEIVED, Status.CANCELLED)
 OPEN_STATUSES = tuple(s for s in Status if s not in TERMINAL_STATUSES)
 # Statuses before the goods leave the store: delivery, payment and split may be edited.

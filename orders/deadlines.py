@@ -114,24 +114,36 @@ def warn_at(order, p: Platform | None = None) -> datetime | None:
     return compute(order, p)[2]
 
 
+def _left_until(deadline: datetime, now: datetime, rule: PolicyRule | None) -> timedelta:
+    """Time until `deadline` as the policy counts it: working time, or calendar time for a
+    calendar-minutes rule; negative (calendar time) once it has passed."""
+    if now >= deadline:
+        return deadline - now
+    if rule is not None and rule.deadline == Deadline.CALENDAR_MINUTES:
+        return deadline - now
+    return platform().calendar.between(now, deadline)
+
+
 def working_time_left(order, now: datetime) -> timedelta | None:
-    """Working time until the acceptable deadline; negative (calendar time) when overdue."""
+    """Working time until the acceptable deadline; negative (calendar time) when overdue.
+
+    Zero also before the deadline when no working time is left until it (a budget that ran out
+    at 20:00 ends at the next 09:00): the countdown then shows "time is up", as overdue."""
     if order.acceptable_deadline is None or order.status not in OPEN_STATUSES:
         return None
-    if now >= order.acceptable_deadline:
-        return order.acceptable_deadline - now
-    rule = platform().rules.get(order.status)
-    if rule is not None and rule.deadline == Deadline.CALENDAR_MINUTES:
-        return order.acceptable_deadline - now
-    return platform().calendar.between(now, order.acceptable_deadline)
+    return _left_until(order.acceptable_deadline, now, platform().rules.get(order.status))
 
 
 def deadline_state(order, now: datetime) -> str | None:
-    """'excellent' before the excellent threshold, 'acceptable' before the deadline, else 'overdue'."""
+    """The countdown's colour, from the same time left the countdown shows (docs/rules.md §4):
+    'excellent' while working time is left until the excellent threshold, 'acceptable' while it
+    is left until the acceptable deadline, 'overdue' from the moment none is (0 minutes left is
+    overdue, never green)."""
     if order.acceptable_deadline is None or order.status not in OPEN_STATUSES:
         return None
-    if now >= order.acceptable_deadline:
+    rule = platform().rules.get(order.status)
+    if _left_until(order.acceptable_deadline, now, rule) <= timedelta(0):
         return "overdue"
-    if order.excellent_deadline is None or now < order.excellent_deadline:
+    if order.excellent_deadline is None or _left_until(order.excellent_deadline, now, rule) > timedelta(0):
         return "excellent"
     return "acceptable"

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from marketplace.actors import ActorKind
 from marketplace.history import HistoryContext
 
 from . import rules
@@ -37,7 +38,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
     buyer_phone = models.CharField(_("buyer's phone"), max_length=32)
     buyer_email = models.EmailField(_("buyer's e-mail"), blank=True)
     buyer_language = models.CharField(_("buyer's language"), max_length=5, choices=settings.LANGUAGES, default="uk")
-    public_token = models.CharField(max_length=64, unique=True, default=new_public_token, editable=False)
+    public_token = models.CharField(
+        _("buyer's link token"), max_length=64, unique=True, default=new_public_token, editable=False
+    )
 
     delivery_method = models.CharField(_("delivery method"), max_length=20, choices=DeliveryMethod.choices, blank=True)
     delivery_branch = models.CharField(_("carrier branch"), max_length=200, blank=True)
@@ -56,15 +59,15 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     cancel_reason = models.CharField(_("cancellation reason"), max_length=32, choices=CancelReason.choices, blank=True)
     cancel_comment = models.TextField(_("cancellation comment"), blank=True)
-    cancelled_by = models.CharField(_("cancelled by"), max_length=16, blank=True)
+    cancelled_by = models.CharField(_("cancelled by"), max_length=16, choices=ActorKind.choices, blank=True)
 
     # Deadlines (docs/rules.md §4): computed when the order enters a status, kept in step by services.
     excellent_deadline = models.DateTimeField(_("excellent by"), null=True, blank=True)
     acceptable_deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
     # When the sweep must next look at this order (a reminder or the deadline); NULL = never.
-    next_check_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_check_at = models.DateTimeField(_("next check by the platform"), null=True, blank=True, editable=False)
     # Reminders already sent in the current status (bits of orders.deadlines.Reminder).
-    reminders_sent = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
+    reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0, db_default=0, editable=False)
 
     split_from = models.ForeignKey(
         "self",

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from marketplace.actors import ActorKind
+from marketplace.calendar import platform
+from marketplace.models import ProcessingPolicy
+from marketplace.worktime import KYIV
 
+from .choices import EXPIRY_REASONS, OPEN_STATUSES, CancelReason
+from .deadlines import at_deadline
 from .models import CallAttempt, Order, OrderComment, OrderItem
 
 # Order fields whose changes the timeline shows (bookkeeping columns are left out).
@@ -52,6 +57,14 @@ def _actor(record) -> str:
     name = (user.get_full_name() or user.get_username()) if user else ""
     label = str(ActorKind(kind).label) if kind in ActorKind.values else _("System")
     return f"{label}: {name}" if name else label
+
+
+def _reason(text: str | None) -> str:
+    """A history record's reason for people: a cancellation's reason by its label (the services
+    record the code, e.g. `processing_time_expired`), other text as it was written."""
+    if text and text in CancelReason.values:
+        return str(CancelReason(text).label)
+    return text or ""
 
 
 def _display(model_field, value) -> str:
@@ -105,7 +118,7 @@ def order_timeline(order: Order) -> list[TimelineEntry]:
                     kind="action",
                     actor=_actor(record),
                     action=record.action,
-                    text=record.history_change_reason or "",
+                    text=_reason(record.history_change_reason),
                     changes=changes,
                 )
             )
@@ -200,3 +213,120 @@ ACTION_LABELS = {
     "expire": gettext_lazy("Cancelled by the platform"),
     "deadlines": gettext_lazy("Deadlines recomputed"),
 }
+
+
+# --- the deadline explained (the cabinet's order page, docs/rules.md §4) ---------------------
+
+_SEARCH_BACK = timedelta(days=62)  # how far back the last working minute before a deadline is looked for
+_CLOSED_LABELS = {
+    "weekend": gettext_lazy("weekend"),
+    "holiday": gettext_lazy("public holiday"),
+    "closed": gettext_lazy("the platform's non-working period"),
+}
+
+
+@dataclass(frozen=True)
+class DeadlineExplained:
+    """Why the order's deadline is where it is: the ship-by date it follows, the last working
+    minute before it, and the days off in between or ahead."""
+
+    deadline: datetime  # the stored acceptable deadline (Kyiv time)
+    working_end: datetime  # when the working time before it runs out (the deadline, unless time off precedes it)
+    ship_by: date | None  # the ship-by date, when the deadline is the end of its working day
+    cancels: bool  # the platform cancels the order at the deadline
+    closed_for: tuple[str, ...] = ()  # the days off that push the deadline on: weekend, holiday, closed
+    resumes_at: datetime | None = None  # now is outside working time: when the countdown goes on
+    resumes_after: tuple[str, ...] = ()  # the days off before resumes_at
+
+    @property
+    def says_anything(self) -> bool:
+        """Something to explain beyond the deadline itself."""
+        return bool(self.ship_by or self.closed_for or self.resumes_at)
+
+    @property
+    def ship_by_day_end(self) -> bool:
+        """The working time runs out on the ship-by date itself (not on a working day before it)."""
+        return self.ship_by is not None and self.working_end.astimezone(KYIV).date() == self.ship_by
+
+    @property
+    def closed_text(self) -> str:
+        return _closed_text(self.closed_for)
+
+    @property
+    def resumes_text(self) -> str:
+        return _closed_text(self.resumes_after)
+
+
+def _closed_text(reasons: tuple[str, ...]) -> str:
+    text = ", ".join(str(_CLOSED_LABELS[reason]) for reason in reasons)
+    return text[:1].upper() + text[1:]
+
+
+def _working_end(cal, deadline: datetime) -> datetime:
+    """The moment the working time before `deadline` runs out: the deadline itself when it falls
+    in working time, else the end of the last working period before it (Fri 20:00 for Mon 09:00)."""
+    tick = timedelta(microseconds=1)
+    if cal.between(deadline - tick, deadline) > timedelta(0):
+        return deadline
+    lo, hi = deadline - _SEARCH_BACK, deadline
+    if cal.between(lo, hi) == timedelta(0):
+        return deadline
+    # Working time left before the deadline falls to zero exactly there: halve the interval down to a microsecond.
+    while hi - lo > tick:
+        mid = lo + (hi - lo) / 2
+        if cal.between(mid, deadline) > timedelta(0):
+            lo = mid
+        else:
+            hi = mid
+    return hi.astimezone(KYIV)
+
+
+def _closed_for(cal, start: datetime, end: datetime) -> tuple[str, ...]:
+    """What keeps [start, end) free of working time beyond an ordinary night: weekend days, public
+    holidays, the platform's non-working periods (empty for a night between two working days)."""
+    reasons: list[str] = []
+    day, last = start.astimezone(KYIV).date(), end.astimezone(KYIV).date()
+    while day <= last:
+        if not cal.is_working_day(day):
+            reasons.append("holiday" if day in cal.non_working_dates else "weekend")
+        day += timedelta(days=1)
+    if any(a < end and b > start for a, b in cal.closures):
+        reasons.append("closed")
+    return tuple(dict.fromkeys(reasons))
+
+
+def deadline_explained(order, now: datetime) -> DeadlineExplained | None:
+    """The order's deadline explained for the order page: "ship by Fri 27.11; the platform cancels
+    at the end of that working day, Fri 20:00" and, when days off come before it, "weekend: the
+    deadline is Monday 09:00" (the next working minute). None when the order has no deadline."""
+    deadline = order.acceptable_deadline
+    if deadline is None or order.status not in OPEN_STATUSES:
+        return None
+    p = platform()
+    rule = p.rules.get(order.status)
+    deadline = deadline.astimezone(KYIV)
+    cancels = at_deadline(order, p) in EXPIRY_REASONS
+    if rule is None or rule.deadline == ProcessingPolicy.Deadline.CALENDAR_MINUTES:
+        # Calendar time runs on days off too: nothing to explain beyond the deadline itself.
+        return DeadlineExplained(deadline=deadline, working_end=deadline, ship_by=None, cancels=cancels)
+    cal = p.calendar
+    ship_by = order.ship_by if rule.deadline == ProcessingPolicy.Deadline.SHIP_BY_DAY_END else None
+    working_end = _working_end(cal, deadline)
+    # The days off that put the deadline later than the clock alone would: after the ship-by date's
+    # working day, or (a budget of working minutes) between now and the deadline.
+    start = working_end if ship_by is not None else now
+    closed_for = _closed_for(cal, start, deadline) if start < deadline else ()
+    resumes_at, resumes_after = None, ()
+    if now < deadline:
+        next_working = cal.next_working_instant(now)
+        if now < next_working < deadline:
+            resumes_at, resumes_after = next_working.astimezone(KYIV), _closed_for(cal, now, next_working)
+    return DeadlineExplained(
+        deadline=deadline,
+        working_end=working_end,
+        ship_by=ship_by,
+        cancels=cancels,
+        closed_for=closed_for,
+        resumes_at=resumes_at,
+        resumes_after=resumes_after,
+    )

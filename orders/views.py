@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from marketplace.errors import ServiceError
 
-from .choices import OPEN_STATUSES, DeliveryMethod, Status
+from .choices import BUYER_STATUS_LABELS, OPEN_STATUSES, DeliveryMethod, Status
 from .models import Order
 from .services import order_cancel_by_buyer
 
@@ -91,15 +91,21 @@ def status_changes(order: Order) -> list[tuple[str, datetime]]:
     return changes
 
 
+def buyer_label(status: str) -> str:
+    """A status as the buyer reads it on their page (orders.choices.BUYER_STATUS_LABELS)."""
+    return str(BUYER_STATUS_LABELS.get(status, Status(status).label))
+
+
 def progress(order: Order) -> list[Step]:
-    """The statuses passed (with dates), the current one, and for an open order those ahead."""
-    steps = [Step(status, Status(status).label, at, "done") for status, at in status_changes(order)]
+    """The statuses passed (with dates), the current one, and for an open order those ahead,
+    each in the buyer's words."""
+    steps = [Step(status, buyer_label(status), at, "done") for status, at in status_changes(order)]
     steps[-1].state = "current"
     if order.status in OPEN_STATUSES:
         last_leg = Status.AWAITING_PICKUP if order.delivery_method == DeliveryMethod.PICKUP else Status.IN_DELIVERY
         path = [Status.NEW, Status.ACCEPTED, Status.CONFIRMED, Status.AWAITING_SHIPMENT, last_leg, Status.RECEIVED]
         ahead = path[path.index(order.status) + 1 :] if order.status in path else []
-        steps += [Step(status, status.label, None, "todo") for status in ahead]
+        steps += [Step(status, buyer_label(status), None, "todo") for status in ahead]
     return steps
 
 
@@ -116,6 +122,7 @@ def render_page(request, order: Order, *, form: BuyerCancelForm | None = None, e
     context = {
         "order": order,
         "store": order.store,
+        "status_label": buyer_label(order.status),
         "items": list(order.items.all()),
         "steps": progress(order),
         "relatives": split_relatives(order),

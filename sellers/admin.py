@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from marketplace.formats import money
 
 from .models import Offer, Store, StoreMember
 
@@ -21,8 +24,12 @@ class StoreAdmin(admin.ModelAdmin):
 
 @admin.register(Offer)
 class OfferAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "sku", "store", "price", "stock", "paused"]
+    list_display = ["title", "sku", "store", "price_amount", "stock", "paused"]
     list_filter = ["paused", "store"]
     search_fields = ["title", "sku"]
     list_select_related = ["store"]
     raw_id_fields = ["store"]
+
+    @admin.display(description=_("price"), ordering="price")
+    def price_amount(self, offer):
+        return money(offer.price)

@@ -13,6 +13,14 @@ class Store(models.Model):
     email = models.EmailField(_("e-mail for orders"), blank=True)
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="uk")
     telegram_chat_id = models.BigIntegerField(_("Telegram chat"), null=True, blank=True)
+    # The store's public profile (the owner's, sellers.services.store_update_profile): what buyers of
+    # pickup orders read on their page and in their e-mails, and the call script says.
+    pickup_address = models.CharField(_("pickup address"), max_length=300, blank=True)
+    pickup_hours = models.CharField(
+        _("pickup hours"), max_length=300, blank=True, help_text=_("For example: Mon–Fri 10:00–19:00, Sat 10:00–15:00")
+    )
+    phone = models.CharField(_("phone for buyers"), max_length=32, blank=True)
+    logo = models.FileField(_("logo"), upload_to="stores/logos/", blank=True)
     offers_hidden = models.BooleanField(
         _("offers hidden from the storefront"),
         default=False,
@@ -132,3 +140,59 @@ class PasswordResetRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} from {self.ip} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class StoreInvitation(models.Model):
+    """The owner's invitation of a manager by e-mail. It gives no access: the invitee accepts it
+    by the signed, expiring link in the e-mail, and only then becomes a member; it can also be
+    declined, revoked by the owner, or expire (sellers.services.store_invitation_*)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("store"))
+    email = models.EmailField(_("e-mail"))
+    # The account the invitation is for: an existing user, or a new person's account without a
+    # password (no store, no password: it cannot sign in until the invitation is accepted).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="store_invitations",
+        verbose_name=_("invited user"),
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    # Part of the signed link; a new one on every re-send, so the older link stops working.
+    nonce = models.CharField(max_length=64)
+    times_sent = models.PositiveSmallIntegerField(_("times sent"), default=1)
+    created_at = models.DateTimeField(_("invited"))
+    sent_at = models.DateTimeField(_("last sent"))
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    declined_at = models.DateTimeField(_("declined"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    history = HistoricalRecords(bases=[HistoryContext], excluded_fields=["nonce"])
+
+    class Meta:
+        verbose_name = _("store invitation")
+        verbose_name_plural = _("store invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            # One open invitation per store and address (a second invite re-sends it).
+            models.UniqueConstraint(
+                fields=["store", "email"],
+                condition=Q(accepted_at__isnull=True, declined_at__isnull=True, revoked_at__isnull=True),
+                name="store_invitation_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.store}"
+
+    @property
+    def is_open(self) -> bool:
+        """Neither accepted, declined nor revoked (it may have expired)."""
+        return self.accepted_at is None and self.declined_at is None and self.revoked_at is None

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from unittest.mock import patch
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
@@ -32,7 +33,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.messages import ERROR
 from django.db import connection, transaction
 from django.test import Client
-from django.urls import URLResolver, get_resolver, reverse
+from django.urls import URLResolver, get_resolver, resolve, reverse
 from django.utils import translation
 from django.utils.timezone import localtime
 from hypothesis import HealthCheck, given
@@ -64,8 +65,8 @@ from sellers.cabinet.forms import (
     StoreEmailForm,
 )
 from sellers.cabinet.views.base import int_param
-from sellers.models import Offer, Store, StoreMember
-from sellers.services import MAX_STOCK
+from sellers.models import Offer, Store, StoreInvitation, StoreMember
+from sellers.services import MAX_STOCK, invitation_link, store_member_invite
 from tests.conftest import PINNED_NOW, VALID_PHONE, VALID_TTN, make_store, make_user, ready_delivery
 from tests.orders.support import COURIER, COURIER_PHONE, PICKUP, bring
 
@@ -155,6 +156,8 @@ class World:
     shipping_pickup: Order
     in_delivery_courier: Order
     buyer_order: Order
+    invitation: StoreInvitation  # an open invitation of the store, for a new person
+    outsider_invitation: StoreInvitation
 
     def resolve(self, value):
         """Placeholders of values that depend on the fixtures or the clock."""
@@ -248,6 +251,10 @@ def world(django_db_setup, django_db_blocker):
                 shipping_pickup=bring(place, seller, Status.AWAITING_SHIPMENT, method=PICKUP),
                 in_delivery_courier=bring(place, seller, Status.IN_DELIVERY, method=COURIER),
                 buyer_order=place(),
+                invitation=store_member_invite(actor=Actor.seller(owner), store=store, email="invitee@example.com"),
+                outsider_invitation=store_member_invite(
+                    actor=Actor.seller(outsider), store=outsider_store, email="guest@example.com"
+                ),
             )
             yield world
             transaction.set_rollback(True)
@@ -262,6 +269,9 @@ def forms_of(w: World) -> dict[str, Form]:
 
     def order_url(name, order):
         return reverse(f"cabinet:{name}", args=[order.pk])
+
+    # the invitee's signed link, as the e-mail gives it
+    invitation_token = resolve(urlsplit(invitation_link(w.invitation)).path).kwargs["token"]
 
     return {
         # sign-in
@@ -318,7 +328,11 @@ def forms_of(w: World) -> dict[str, Form]:
             {"ship-courier_phone": "text", "ship-courier_visit_at": "datetime"},
         ),
         "order_ready_for_pickup": Form(order_url("order_ready_for_pickup", w.shipping_pickup), {}),
-        "order_mark_received": Form(order_url("order_mark_received", w.in_delivery_courier), {}),
+        "order_mark_received": Form(
+            order_url("order_mark_received", w.in_delivery_courier),
+            {"mark_received-confirm": "on"},
+            {"mark_received-confirm": "bool"},
+        ),
         "order_cancel": Form(
             order_url("order_cancel", w.accepted),
             {"cancel-reason": CancelReason.OTHER.value, "cancel-comment": "The buyer asked by phone."},
@@ -388,6 +402,20 @@ def forms_of(w: World) -> dict[str, Form]:
             {"call-outcome": CallAttempt.Outcome.BUSY.value, "call-note": "Busy line"},
             {"call-outcome": "choice", "call-note": "text"},
         ),
+        "order_bulk": Form(
+            reverse("cabinet:order_bulk"),
+            {"action": "confirm", "ids": str(w.accepted.pk), "next": "/cabinet/orders/?tab=all"},
+            {"action": "choice", "ids": "id", "next": "text"},
+        ),
+        "order_export": Form(
+            reverse("cabinet:order_export"),
+            {"tab": "all", "q": "Iryna", "overdue": "", "due_soon": "", "delivery": "nova_poshta"},
+            {"tab": "choice", "q": "text", "overdue": "bool", "due_soon": "bool", "delivery": "choice"},
+            method="get",
+        ),
+        "order_print": Form(
+            reverse("cabinet:order_print"), {"order": str(w.accepted.pk)}, {"order": "id"}, method="get"
+        ),
         # offers
         "offer_list": Form(
             reverse("cabinet:offer_list"),
@@ -425,6 +453,18 @@ def forms_of(w: World) -> dict[str, Form]:
             reverse("cabinet:member_invite"), {"email": "new.manager@example.com"}, {"email": "email"}, client="owner"
         ),
         "member_remove": Form(reverse("cabinet:member_remove", args=[w.manager_member.pk]), {}, client="owner"),
+        # invitations: the owner re-sends or revokes one; the invitee accepts or declines by the link
+        "invitation_resend": Form(reverse("cabinet:invitation_resend", args=[w.invitation.pk]), {}, client="owner"),
+        "invitation_revoke": Form(reverse("cabinet:invitation_revoke", args=[w.invitation.pk]), {}, client="owner"),
+        "invitation": Form(
+            reverse("cabinet:invitation", kwargs={"token": invitation_token}),
+            {"new_password1": "a-New-pass-9876", "new_password2": "a-New-pass-9876"},
+            {"new_password1": "text", "new_password2": "text"},
+            client="anonymous",
+        ),
+        "invitation_decline": Form(
+            reverse("cabinet:invitation_decline", kwargs={"token": invitation_token}), {}, client="anonymous"
+        ),
         # refused by the service (the owner cannot be removed): a message, nothing changes
         "member_remove_owner": Form(
             reverse("cabinet:member_remove", args=[w.owner_member.pk]), {}, client="owner", baseline_ok=False
@@ -478,6 +518,8 @@ OBJECT_TARGETS = {
     "offer_stock": "offer",
     "offer_pause": "offer",
     "member_remove": "member",
+    "invitation_resend": "invitation",
+    "invitation_revoke": "invitation",
 }
 
 
@@ -702,6 +744,9 @@ FORM_NAMES = [
     "order_split",
     "order_comment",
     "order_call",
+    "order_bulk",
+    "order_export",
+    "order_print",
     "offer_list",
     "offer_stock",
     "offer_pause",
@@ -712,6 +757,10 @@ FORM_NAMES = [
     "member_invite",
     "member_remove",
     "member_remove_owner",
+    "invitation_resend",
+    "invitation_revoke",
+    "invitation",
+    "invitation_decline",
     "telegram_link",
     "telegram_unlink",
     "notification_prefs",
@@ -757,7 +806,12 @@ def test_hostile_values_get_no_server_error_and_a_refusal_changes_nothing(name, 
 def test_another_stores_or_impossible_ids_in_the_url_answer_404(name, world, sender):
     form = forms_of(world)[name]
     baseline = {key: world.resolve(value) for key, value in form.baseline.items()}
-    target = {"order": world.outsider_order, "offer": world.outsider_offer, "member": world.outsider_member}
+    target = {
+        "order": world.outsider_order,
+        "offer": world.outsider_offer,
+        "member": world.outsider_member,
+        "invitation": world.outsider_invitation,
+    }
     kind = OBJECT_TARGETS[name]
     pattern = name.removesuffix("_courier")
     for pk in (target[kind].pk, 0, 2**31, 2**63, 10**30):

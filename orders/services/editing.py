@@ -79,11 +79,26 @@ def order_update_delivery(
         order = lock_order(order)
         check_actor(actor, order, allowed=SELLER)
         _window_before_shipment(order, _("Delivery"))
+        if method == DeliveryMethod.PICKUP:
+            cost = Decimal("0.00")  # the buyer collects the goods: no delivery to pay for (docs/rules.md §8)
+        new_branch = branch.strip() if method == DeliveryMethod.NOVA_POSHTA else ""
+        new_address = address.strip() if method != DeliveryMethod.PICKUP else ""
+        wanted = (method, new_branch, new_address, cost, ship_by)
+        if wanted == (
+            order.delivery_method,
+            order.delivery_branch,
+            order.delivery_address,
+            order.delivery_cost,
+            order.ship_by,
+        ):
+            # An edit that changes nothing writes no history (as order_items_update refuses it).
+            raise RuleViolation(_("Nothing changed: the order already has these values."), code="unchanged")
+        blanked = method == DeliveryMethod.NOVA_POSHTA and order.delivery_branch and not new_branch
         if ship_by != order.ship_by:  # a date agreed earlier stays as it is (docs/rules.md §4)
             check_ship_by(ship_by)
         order.delivery_method = method
-        order.delivery_branch = branch.strip() if method == DeliveryMethod.NOVA_POSHTA else ""
-        order.delivery_address = address.strip() if method != DeliveryMethod.PICKUP else ""
+        order.delivery_branch = new_branch
+        order.delivery_address = new_address
         order.delivery_cost = cost
         order.ship_by = ship_by
         if order.status in (Status.CONFIRMED, Status.AWAITING_SHIPMENT):
@@ -91,6 +106,11 @@ def order_update_delivery(
             unmet = [str(rule.message) for rule in CONFIRMED_KEEPS if not rule(order)]
             if unmet:
                 raise RuleViolation(" ".join(unmet), code="condition")
+        if blanked:  # in `accepted` too: a carrier order's branch can be changed, not blanked
+            raise RuleViolation(
+                _("The Nova Poshta branch cannot be left empty: enter the branch the parcel goes to."),
+                code="branch_required",
+            )
         recompute_totals(order)
         save_order(order, actor, "edit_delivery")
     return order
@@ -103,6 +123,8 @@ def order_update_payment(*, actor: Actor, order: Order, method: str) -> Order:
         order = lock_order(order)
         check_actor(actor, order, allowed=SELLER)
         _window_before_shipment(order, _("Payment"))
+        if method == order.payment_method:  # nothing to record (docs/rules.md §3)
+            raise RuleViolation(_("Nothing changed: the order already has these values."), code="unchanged")
         order.payment_method = method
         save_order(order, actor, "edit_payment")
     return order
@@ -111,7 +133,7 @@ def order_update_payment(*, actor: Actor, order: Order, method: str) -> Order:
 def order_set_item_quantity(*, actor: Actor, order: Order, item_id: int, quantity: int) -> Order:
     """Change an item's quantity (0 removes it); the offer's stock follows."""
     if quantity < 0:
-        raise RuleViolation(_("Quantities cannot be negative."))
+        raise RuleViolation(_("“%(value)s” is not a quantity: quantities cannot be negative.") % {"value": quantity})
     with atomic():
         order = lock_order(order)
         check_actor(actor, order, allowed=SELLER)
@@ -142,7 +164,9 @@ def order_set_item_quantity(*, actor: Actor, order: Order, item_id: int, quantit
 
 def order_add_item(*, actor: Actor, order: Order, offer_id: int, quantity: int) -> Order:
     if quantity <= 0:
-        raise RuleViolation(_("Quantities must be positive."))
+        raise RuleViolation(
+            _("“%(value)s” is not a quantity to add: quantities must be positive.") % {"value": quantity}
+        )
     with atomic():
         order = lock_order(order)
         check_actor(actor, order, allowed=SELLER)
@@ -174,12 +198,13 @@ def order_items_update(*, actor: Actor, order: Order, quantities: dict[int, int]
     Every change goes through `order_set_item_quantity` (window, stock, history); the outer
     transaction rolls all of them back when one is refused."""
     changes = {int(item_id): int(qty) for item_id, qty in quantities.items()}
-    if any(qty < 0 for qty in changes.values()):
-        raise RuleViolation(_("Quantities cannot be negative."))
+    negative = next((qty for qty in changes.values() if qty < 0), None)
+    if negative is not None:
+        raise RuleViolation(_("“%(value)s” is not a quantity: quantities cannot be negative.") % {"value": negative})
     current = dict(order.items.values_list("pk", "quantity"))
     changes = {item_id: qty for item_id, qty in changes.items() if current.get(item_id) != qty}
     if not changes:
-        raise RuleViolation(_("Nothing changed."), code="unchanged")
+        raise RuleViolation(_("Nothing changed: the order already has these values."), code="unchanged")
     if all(changes.get(item_id, qty) == 0 for item_id, qty in current.items()):
         raise RuleViolation(_("An order keeps at least one item; cancel the order instead."), code="last_item")
     with atomic():

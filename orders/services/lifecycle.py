@@ -6,7 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from marketplace import phones
 from marketplace.actors import Actor, ActorKind
@@ -16,7 +18,7 @@ from notifications.services import notify
 from orders.fees import fee_charge
 from sellers.models import FeeCharge, Offer, Store
 
-from ..choices import CARRIER_METHODS, DeliveryMethod, PaymentMethod, Status
+from ..choices import CARRIER_METHODS, OPEN_STATUSES, DeliveryMethod, PaymentMethod, Status
 from ..models import Order, OrderItem
 from ..rules import valid_ttn
 from .base import (
@@ -31,6 +33,11 @@ from .base import (
 )
 
 SELLER = (ActorKind.SELLER,)
+# One sentence per carrier, so each language can inflect the carrier's name ("для Нової пошти").
+INVALID_TTN = {
+    DeliveryMethod.NOVA_POSHTA: gettext_lazy("“%(ttn)s” is not a valid Nova Poshta tracking number (14 digits)."),
+}
+INVALID_TTN_ANY = gettext_lazy("“%(ttn)s” is not a valid tracking number of this carrier.")
 
 
 @dataclass(frozen=True)
@@ -134,13 +141,15 @@ def order_open(*, actor: Actor, order: Order) -> Order:
     """A store member opens the order page: `new` becomes `accepted` (seed 000, step 1).
 
     Returns the order as stored: the status and the membership are read under the row lock,
-    never from the caller's copy (a non-member is refused whatever the status)."""
+    never from the caller's copy (a non-member is refused whatever the status). Its
+    `accepted_now` is True when this call accepted it (the page says so once), else False."""
     if actor.kind != ActorKind.SELLER:
         return order
     with atomic():
         order = lock_order(order)
         check_actor(actor, order, allowed=SELLER)
-        if order.status == Status.NEW:  # else opened before (or by somebody else meanwhile)
+        order.accepted_now = order.status == Status.NEW  # else opened before (or by somebody else meanwhile)
+        if order.accepted_now:
             transition_and_save(order, "accept", actor)
             notify("order_accepted", order=order)
     return order
@@ -172,6 +181,44 @@ def order_pack(*, actor: Actor, order: Order, ship_by=None) -> Order:
     return order
 
 
+def _split_family(order: Order) -> set[int]:
+    """The order, the order it was split from and that order's other parts: the halves of a split
+    order may travel in one parcel under one TTN (docs/rules.md §7)."""
+    root = order.split_from_id or order.pk
+    family = {root, order.pk}
+    family |= set(Order.objects.filter(split_from_id__in=family).values_list("pk", flat=True))
+    return family
+
+
+def check_ttn_free(order: Order, ttn: str) -> None:
+    """A tracking number names one parcel (Nova Poshta does not reuse one for a long time): it is
+    refused while another open order carries it, unless that order is a part of the same split
+    order (one parcel for both). The other order's number is named only to its own store; another
+    store's order is never revealed. Concurrent shipments with one TTN are serialised by an
+    advisory lock on the number until the transaction ends (PostgreSQL; SQLite writes one at a time).
+    The lookup is the partial index `order_ttn`."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"order-ttn:{ttn}"])
+    other = (
+        Order.objects.filter(ttn=ttn, status__in=OPEN_STATUSES)
+        .exclude(pk__in=_split_family(order))
+        .values("pk", "store_id")
+        .order_by("pk")
+        .first()
+    )
+    if other is None:
+        return
+    if other["store_id"] == order.store_id:
+        message = _("The tracking number %(ttn)s is already on order #%(number)s, which is still open.") % {
+            "ttn": ttn,
+            "number": other["pk"],
+        }
+    else:
+        message = _("The tracking number %(ttn)s is already used by another parcel; check the number.") % {"ttn": ttn}
+    raise RuleViolation(message, code="ttn_taken")
+
+
 def order_ship(*, actor: Actor, order: Order, ttn: str = "", courier_phone: str = "", courier_visit_at=None) -> Order:
     """Hand the goods to the carrier (valid TTN) or to the store's courier (phone and visit time)."""
     with atomic():
@@ -188,11 +235,8 @@ def order_ship(*, actor: Actor, order: Order, ttn: str = "", courier_phone: str 
         elif ttn and order.delivery_method in CARRIER_METHODS:  # a pickup order is refused for what it is
             ttn = ttn.strip().replace(" ", "")
             if not valid_ttn(order.delivery_method, ttn):
-                raise RuleViolation(
-                    _("“%(ttn)s” is not a valid tracking number of %(carrier)s.")
-                    % {"ttn": ttn, "carrier": order.get_delivery_method_display()},
-                    code="ttn",
-                )
+                raise RuleViolation(INVALID_TTN.get(order.delivery_method, INVALID_TTN_ANY) % {"ttn": ttn}, code="ttn")
+            check_ttn_free(order, ttn)
             order.ttn = ttn
         transition_and_save(order, "ship", actor)
         notify("order_shipped", order=order)

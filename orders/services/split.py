@@ -51,7 +51,8 @@ def order_split(*, actor: Actor, order: Order, quantities: dict[int, int]) -> Or
                 raise RuleViolation(_("This item is not in the order."), code="split_item")
             if qty < 0 or qty > item.quantity:
                 raise RuleViolation(
-                    _("Between 1 and %(max)s of “%(title)s” can move.") % {"max": item.quantity, "title": item.title},
+                    _("Between 1 and %(max)s of “%(title)s” can move, not %(value)s.")
+                    % {"value": qty, "max": item.quantity, "title": item.title},
                     code="split_quantity",
                 )
         if all(moving.get(pk, 0) == item.quantity for pk, item in items.items()):

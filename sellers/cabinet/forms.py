@@ -83,6 +83,30 @@ def _as_field_error(check, value) -> None:
         raise forms.ValidationError(error.message, code=error.code or "invalid") from None
 
 
+class QuantityField(forms.IntegerField):
+    """A whole number of units whose every error names what was typed (“-2”, “1.5”, “abc”), so a
+    form of several quantities says which box is wrong and why."""
+
+    default_error_messages = {
+        "invalid": _("“%(value)s” is not a whole number."),
+        "min_value": _("“%(value)s” is too few: at least %(limit_value)s."),
+        "max_value": _("“%(value)s” is too many: at most %(limit_value)s."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.NumberInput(attrs={"inputmode": "numeric", "class": "qty"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as error:
+            typed = str(value).strip()[:20]
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid", params={"value": typed}) from (
+                error
+            )
+
+
 class LoginForm(AuthenticationForm):
     """Django's sign-in form with its username bounded by the column: Django sets `max_length`
     after the field is built, so no validator checks it, and a longer name reached django-axes,
@@ -133,7 +157,14 @@ class ReadyForPickupForm(OrderForm):
 
 
 class MarkReceivedForm(OrderForm):
-    pass
+    """Received is final (the fee is charged, nothing changes after it): the seller confirms the
+    buyer has the goods, checked here on the server too, not only by the browser."""
+
+    confirm = forms.BooleanField(
+        label=_("The buyer has received the goods (this cannot be undone)"),
+        required=True,
+        error_messages={"required": _("Tick the box to confirm the buyer has received the goods.")},
+    )
 
 
 class PackForm(OrderForm):
@@ -224,7 +255,7 @@ class CancelForm(OrderForm):
                 continue
             seen.add(item.offer_id)
             name = f"stock_{item.offer_id}"
-            self.fields[name] = forms.IntegerField(
+            self.fields[name] = QuantityField(
                 label=_("Real stock of “%(title)s”") % {"title": item.title},
                 required=False,
                 min_value=0,
@@ -299,13 +330,8 @@ class ItemsForm(OrderForm):
         super().__init__(*args, **kwargs)
         self.items = items
         for item in items:
-            self.fields[f"qty_{item.pk}"] = forms.IntegerField(
-                label=item.title,
-                min_value=0,
-                max_value=MAX_STOCK,
-                initial=item.quantity,
-                required=False,
-                widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "qty"}),
+            self.fields[f"qty_{item.pk}"] = QuantityField(
+                label=item.title, min_value=0, max_value=MAX_STOCK, initial=item.quantity, required=False
             )
 
     def rows(self):
@@ -321,13 +347,7 @@ class AddItemForm(OrderForm):
     """An offer of the store by its SKU (a store may have thousands of offers)."""
 
     sku = forms.CharField(label=_("SKU"), max_length=column_length(Offer, "sku"))
-    quantity = forms.IntegerField(
-        label=_("Quantity"),
-        min_value=1,
-        max_value=MAX_STOCK,
-        initial=1,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "qty"}),
-    )
+    quantity = QuantityField(label=_("Quantity"), min_value=1, max_value=MAX_STOCK, initial=1)
 
     def clean_sku(self):
         sku = self.cleaned_data["sku"].strip()
@@ -345,13 +365,17 @@ class SplitForm(OrderForm):
         super().__init__(*args, **kwargs)
         self.items = items
         for item in items:
-            self.fields[f"move_{item.pk}"] = forms.IntegerField(
+            self.fields[f"move_{item.pk}"] = QuantityField(
                 label=item.title,
                 min_value=0,
                 max_value=item.quantity,
                 initial=0,
                 required=False,
-                widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "qty"}),
+                error_messages={
+                    "min_value": _("“%(value)s” cannot move: enter how many units (0 to %(max)s) go to the new order.")
+                    % {"value": "%(value)s", "max": item.quantity},
+                    "max_value": _("“%(value)s” cannot move: the order has %(limit_value)s."),
+                },
             )
 
     def rows(self):
@@ -359,6 +383,8 @@ class SplitForm(OrderForm):
 
     def clean(self):
         data = super().clean()
+        if self.errors:  # a box's own message says it all: one clear message, not two
+            return data
         if not any(data.get(f"move_{item.pk}") for item in self.items):
             raise forms.ValidationError(_("Choose at least one item to move to the new order."))
         return data
@@ -389,12 +415,7 @@ class CallForm(OrderForm):
 
 
 class StockForm(forms.Form):
-    stock = forms.IntegerField(
-        label=_("Stock"),
-        min_value=0,
-        max_value=MAX_STOCK,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "qty"}),
-    )
+    stock = QuantityField(label=_("Stock"), min_value=0, max_value=MAX_STOCK)
 
 
 class OfferSearchForm(forms.Form):

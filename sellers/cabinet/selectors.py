@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from marketplace import phones
@@ -128,6 +128,7 @@ def search_condition(q: str) -> Q | None:
         elif len(compact) >= 5:
             condition |= Q(buyer_phone__endswith=compact)
     if any(ch.isalpha() for ch in q):
+        # Any letter case, Cyrillic included, on SQLite too (marketplace/db.py).
         condition |= Q(buyer_name__icontains=q)
     return condition
 
@@ -150,8 +151,9 @@ LIST_COLUMNS = (
 
 def order_list(store_id: int, filters: OrderFilters, *, now: datetime) -> QuerySet[Order]:
     """The store's orders for the list: overdue first, then by deadline (orders without one
-    last, newest first). Served by (store, status, acceptable_deadline, created_at DESC) and
-    (store, acceptable_deadline, created_at DESC) indexes."""
+    last, newest first); on the "all" tab open orders before received and cancelled ones. Served
+    by (store, status, acceptable_deadline, created_at DESC) and (store, acceptable_deadline,
+    created_at DESC) indexes."""
     tab = TAB_KEYS.get(filters.tab) or TAB_KEYS[DEFAULT_TAB]
     if filters.refused:
         return Order.objects.none()
@@ -177,9 +179,12 @@ def order_list(store_id: int, filters: OrderFilters, *, now: datetime) -> QueryS
         )
     if filters.overdue or filters.due_soon:
         orders = orders.filter(status__in=OPEN_STATUSES)
-    return orders.only(*LIST_COLUMNS).order_by(
-        F("acceptable_deadline").asc(nulls_last=True), F("created_at").desc(), F("pk").desc()
-    )
+    ordering = [F("acceptable_deadline").asc(nulls_last=True), F("created_at").desc(), F("pk").desc()]
+    if tab.statuses is None:
+        # The "all" tab: open orders first (an open order without a deadline, e.g. in delivery,
+        # is not buried among the archive's), then as above.
+        ordering.insert(0, Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1)).asc())
+    return orders.only(*LIST_COLUMNS).order_by(*ordering)
 
 
 @dataclass
@@ -282,8 +287,10 @@ def seller_cancel_reasons(order: Order) -> list[tuple[str, object]]:
 
 
 def offer_list(store_id: int, q: str = "") -> QuerySet[Offer]:
+    """The store's offers; `q` matches part of the title or of the SKU, in any letter case
+    (Cyrillic too on SQLite: marketplace/db.py)."""
     offers = Offer.objects.filter(store_id=store_id)
     q = q.strip()
     if q:
-        offers = offers.filter(Q(title__icontains=q) | Q(sku__iexact=q))
+        offers = offers.filter(Q(title__icontains=q) | Q(sku__icontains=q))
     return offers.order_by("title", "pk")

@@ -1,13 +1,14 @@
 """The seller cabinet, mounted at /cabinet/ (namespace `cabinet`).
 
 Every URL with a `pk` names an object of one of the member's stores: orders (`order_*`),
-offers (`offer_*`) and members (`member_*`); any other store's id answers 404.
+offers (`offer_*`), members (`member_*`) and invitations (`invitation_*`); any other store's id
+answers 404. The invitee's page (`invitation`) is reached by its signed link, signed in or not.
 """
 
 from django.urls import path
 from django.views.generic import RedirectView
 
-from .views import auth, offers, orders, settings
+from .views import auth, bulk, export, invitations, offers, orders, settings
 
 app_name = "cabinet"
 
@@ -45,6 +46,10 @@ urlpatterns = [
     path("orders/<int:pk>/split/", orders.order_action_view, {"action": "split"}, name="order_split"),
     path("orders/<int:pk>/comments/", orders.order_comment_view, name="order_comment"),
     path("orders/<int:pk>/calls/", orders.order_call_view, name="order_call"),
+    # the list's bulk actions, its CSV export and the printable packing slips and invoices
+    path("orders/bulk/", bulk.order_bulk_view, name="order_bulk"),
+    path("orders/export.csv", export.order_export_view, name="order_export"),
+    path("orders/print/", bulk.order_print_view, name="order_print"),
     # offers
     path("offers/", offers.offer_list_view, name="offer_list"),
     path("offers/<int:pk>/stock/", offers.offer_stock_view, name="offer_stock"),
@@ -57,4 +62,9 @@ urlpatterns = [
     path("settings/telegram/link/", settings.telegram_link_view, name="telegram_link"),
     path("settings/telegram/unlink/", settings.telegram_unlink_view, name="telegram_unlink"),
     path("settings/notifications/", settings.notification_prefs_view, name="notification_prefs"),
+    # invitations: the owner re-sends or revokes one; the invitee's page (accept, decline) by the signed link
+    path("settings/invitations/<int:pk>/resend/", settings.invitation_resend_view, name="invitation_resend"),
+    path("settings/invitations/<int:pk>/revoke/", settings.invitation_revoke_view, name="invitation_revoke"),
+    path("invitation/<str:token>/", invitations.invitation_view, name="invitation"),
+    path("invitation/<str:token>/decline/", invitations.invitation_decline_view, name="invitation_decline"),
 ]

@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 
 from marketplace import clock
+from marketplace.formats import money
 from orders.choices import CancelReason, Status
 from orders.models import Order, OrderComment
 from sellers.models import Offer
@@ -63,6 +64,7 @@ def test_seller_works_orders(page, manager, store, offers, place_order):
     page.click(f"tr[data-order='{first.pk}'] a.order-link")
     expect(status_of(page)).to_have_attribute("data-status", Status.ACCEPTED)
     assert fetch(first).status == Status.ACCEPTED
+    expect(page.locator("#accepted-now")).to_contain_text("the buyer sees that you are processing it")
     expect(page.locator("#call-script")).to_contain_text("Mykola")
     expect(page.locator("#call-script")).to_contain_text(store.name)
     # Confirming waits for the delivery terms: the page says what is missing.
@@ -76,9 +78,10 @@ def test_seller_works_orders(page, manager, store, offers, place_order):
     page.fill("#id_delivery-ship_by", ship_by.isoformat())
     page.click("#edit-delivery button[type=submit]")
     expect(page.locator(".messages")).to_contain_text("Delivery of order")
+    expect(page.locator("#accepted-now")).to_have_count(0)  # said once, on the visit that accepted it
     order = fetch(first)
     assert order.delivery_cost == 70 and order.ship_by == ship_by
-    expect(page.locator("#order-total")).to_contain_text(f"{order.total:,.2f}".replace(",", "\u202f"))
+    expect(page.locator("#order-total")).to_contain_text(money(order.total, "en"))
 
     page.click("form[data-action=confirm] button")
     expect(status_of(page)).to_have_attribute("data-status", Status.CONFIRMED)
@@ -88,7 +91,9 @@ def test_seller_works_orders(page, manager, store, offers, place_order):
     # A wrong TTN is refused with the rule's message and changes nothing.
     page.fill("#id_ship-ttn", "123")
     page.click("form[data-action=ship] button")
-    expect(page.locator("form[data-action=ship] .alert.error")).to_contain_text("not a valid tracking number")
+    expect(page.locator("form[data-action=ship] .alert.error")).to_contain_text(
+        "not a valid Nova Poshta tracking number"
+    )
     assert fetch(first).status == Status.AWAITING_SHIPMENT
     page.fill("#id_ship-ttn", VALID_TTN)
     page.click("form[data-action=ship] button")
@@ -140,6 +145,27 @@ def test_seller_works_orders(page, manager, store, offers, place_order):
     charger = Offer.objects.get(pk=offers[1].pk)
     assert (charger.stock, charger.paused) == (0, True)
     shoot(page, "offers")
+
+
+def test_mark_received_asks_for_confirmation(page, manager, seller, place_order):
+    """Received is final: the button does nothing until the seller ticks the confirmation."""
+    from playwright.sync_api import expect
+
+    from orders.services import order_confirm, order_open, order_ready_for_pickup
+    from tests.conftest import ready_delivery
+
+    order = order_open(actor=seller, order=place_order(delivery_method="pickup"))
+    order = order_confirm(actor=seller, order=ready_delivery(order, seller, "pickup"))
+    order = order_ready_for_pickup(actor=seller, order=order)
+    sign_in(page, manager.username)
+    page.goto(f"/cabinet/orders/{order.pk}/")
+    form = page.locator("form[data-action=mark_received]")
+    form.locator("button").click()  # the browser refuses the unticked box (required)
+    assert fetch(order).status == Status.AWAITING_PICKUP
+    form.locator("input[name='mark_received-confirm']").check()
+    form.locator("button").click()
+    expect(status_of(page)).to_have_attribute("data-status", Status.RECEIVED)
+    assert fetch(order).status == Status.RECEIVED
 
 
 def test_phone_layout(page, manager, place_order, offers):

@@ -3,11 +3,13 @@ and the policies goes through marketplace.services with history (who, why)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from marketplace import clock
 from marketplace.actors import MODERATORS_GROUP, Actor
@@ -137,3 +139,132 @@ def test_a_moderator_sets_their_language_in_admin_and_admin_speaks_it(moderator_
     assert UserSettings.objects.get(user=moderator).language == "en"
     moderator_client.force_login(moderator)  # the next sign-in
     assert moderator_client.get(reverse("admin:index")).headers["Content-Language"] == "en"
+
+
+# --- the admin speaks in sentences and labels (issue 11, "Admin for moderators") ---------------
+
+POLICY_FORM = {
+    "excellent_minutes": 60,
+    "deadline": "working_minutes",
+    "acceptable_minutes": 180,
+    "warn_before_minutes": 30,
+    "on_expiry": "processing_time_expired",
+}
+
+
+def _admin_en(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def _period_form(start, end, **extra):
+    data = {
+        "title": "New Year",
+        "starts_at_0": start.strftime("%Y-%m-%d"),
+        "starts_at_1": start.strftime("%H:%M"),
+        "ends_at_0": end.strftime("%Y-%m-%d"),
+        "ends_at_1": end.strftime("%H:%M"),
+        "announcement": "",
+        "announce_from_0": "",
+        "announce_from_1": "",
+    }
+    return {**data, **extra}
+
+
+def test_a_period_that_ends_before_it_starts_gets_a_sentence_on_its_end(moderator_client):
+    _admin_en(moderator_client)
+    start = timezone.localtime(clock.now()) + timedelta(days=10)
+    response = moderator_client.post(
+        reverse("admin:marketplace_nonworkingperiod_add"), _period_form(start, start - timedelta(hours=3))
+    )
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    with translation.override("en"):
+        assert form.errors == {"ends_at": ["The period must end after it starts."]}
+    html = response.content.decode()
+    assert "period_ends_after_start" not in html and "Constraint" not in html
+    assert not NonWorkingPeriod.objects.exists()
+
+
+def test_an_announcement_after_the_period_is_refused_on_its_field(moderator_client):
+    _admin_en(moderator_client)
+    start = timezone.localtime(clock.now()) + timedelta(days=10)
+    late = start + timedelta(days=3)
+    data = _period_form(
+        start,
+        start + timedelta(days=2),
+        announce_from_0=late.strftime("%Y-%m-%d"),
+        announce_from_1=late.strftime("%H:%M"),
+    )
+    response = moderator_client.post(reverse("admin:marketplace_nonworkingperiod_add"), data)
+    assert list(response.context["adminform"].form.errors) == ["announce_from"]
+    assert not NonWorkingPeriod.objects.exists()
+
+
+def test_the_override_list_says_the_day_becomes_working_and_what_it_was(moderator_client, moderator):
+    _admin_en(moderator_client)
+    saturday = date(2026, 11, 28)
+    monday = date(2026, 11, 30)
+    for day in (saturday, monday):
+        working_day_override_save(actor=Actor.moderator(moderator), override=WorkingDayOverride(date=day))
+    html = moderator_client.get(reverse("admin:marketplace_workingdayoverride_changelist")).content.decode()
+    assert "The day becomes" in html and "Without the override" in html
+    assert html.count("a working day</td>") == 2
+    assert "Saturday" in html and "a weekend day" in html
+    assert "the override changes nothing" in html  # the Monday
+    form = moderator_client.get(reverse("admin:marketplace_workingdayoverride_add")).content.decode()
+    assert "Date that becomes a working day" in form and "add a non-working period" in form
+
+
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [("uk", "Потребує узгодження з покупцем"), ("en", "Needs agreement with the buyer")],
+)
+def test_policies_are_named_by_their_status_label(moderator_client, language, label):
+    moderator_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = moderator_client.get(reverse("admin:marketplace_processingpolicy_changelist")).content.decode()
+    assert label in html
+    assert ">accepted<" not in html and ">new<" not in html
+    row = ProcessingPolicy.objects.get(status="accepted")
+    page = moderator_client.get(reverse("admin:marketplace_processingpolicy_change", args=[row.pk])).content.decode()
+    assert 'name="status"' not in page
+
+
+def test_the_policy_labels_are_the_order_statuses_labels():
+    """marketplace repeats the labels (it imports no app); they must stay those of orders."""
+    from marketplace.models import POLICY_STATUS_LABELS
+    from orders.choices import OPEN_STATUSES, Status
+
+    assert set(POLICY_STATUS_LABELS) == {str(status) for status in OPEN_STATUSES}
+    for status, label in POLICY_STATUS_LABELS.items():
+        assert str(label) == str(Status(status).label)
+    assert set(ProcessingPolicy.objects.values_list("status", flat=True)) <= set(POLICY_STATUS_LABELS)
+
+
+@pytest.mark.parametrize(
+    ("status", "changes", "field", "words"),
+    [
+        ("new", {"on_expiry": "remind_pickup"}, "on_expiry", "“New”; it is for: “Awaiting at the pickup point”"),
+        ("new", {"excellent_minutes": 200}, "excellent_minutes", "cannot be longer"),
+        ("new", {"warn_before_minutes": 180}, "warn_before_minutes", "before the deadline"),
+        ("new", {"acceptable_minutes": 0}, "acceptable_minutes", "more than 0"),
+        ("new", {"excellent_minutes": 0}, "excellent_minutes", "more than 0"),
+        ("new", {"warn_before_minutes": 0}, "warn_before_minutes", "more than 0"),
+        ("awaiting_pickup", {"acceptable_minutes": 0}, "acceptable_minutes", "more than 0"),
+        ("confirmed", {"acceptable_minutes": 60}, "acceptable_minutes", "leave the minutes empty"),
+    ],
+)
+def test_each_policy_message_is_on_its_field_in_the_admin_form(moderator_client, status, changes, field, words):
+    _admin_en(moderator_client)
+    row = ProcessingPolicy.objects.get(status=status)
+    current = {name: getattr(row, name) for name in POLICY_FORM}
+    data = {name: "" if value is None else value for name, value in {**current, **changes}.items()}
+    response = moderator_client.post(reverse("admin:marketplace_processingpolicy_change", args=[row.pk]), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == [field], errors
+    with translation.override("en"):
+        assert words in " ".join(errors[field])
+    assert "policy_minutes_set_unless_ship_by" not in response.content.decode()
+    row.refresh_from_db()
+    assert {name: getattr(row, name) for name in POLICY_FORM} == current

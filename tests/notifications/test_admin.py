@@ -61,17 +61,17 @@ def test_other_staff_cannot_see_the_outbox(client, failed_message):
     assert client.get(reverse("admin:notifications_outboxmessage_changelist")).status_code == 403
 
 
-def test_moderators_never_see_a_set_password_link(client, moderator, store, owner, mailoutbox):
-    """An invitation holds a one-time link to set a password: whoever has it takes the account.
-    Admin shows the message and its context with the link masked; the invitee still gets it."""
+def test_moderators_never_see_an_invitation_link(client, moderator, store, owner, mailoutbox):
+    """An invitation holds a one-time link that makes its holder the store's manager. Admin shows
+    the message and its context with the link masked; the invitee still gets it."""
     from marketplace.actors import Actor
     from notifications import delivery
     from sellers.services import store_member_invite
 
     store_member_invite(actor=Actor.seller(owner), store=store, email="new@example.com")
     message = OutboxMessage.objects.get(event="member_invited")
-    link = message.context["params"]["set_password_url"]
-    assert "/cabinet/password-reset/" in link
+    link = message.context["params"]["accept_url"]
+    assert "/cabinet/invitation/" in link
     client.force_login(moderator)
     page = client.get(reverse("admin:notifications_outboxmessage_change", args=[message.pk])).content.decode()
     assert "new@example.com" in page and "••••••" in page

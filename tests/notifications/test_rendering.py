@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
-from django.utils import formats, translation
 
+from marketplace.formats import money
 from notifications import delivery, snapshot
 from notifications.models import OutboxMessage
 from notifications.rendering import render_message
@@ -52,9 +52,8 @@ def test_the_stored_context_round_trips_through_the_database(place_order):
 def test_amounts_are_localised_for_the_recipient_when_rendered(place_order):
     order = place_order()
     text = render_message(OutboxMessage.objects.get(audience="buyer"))["text"]  # the buyer's language: uk
-    with translation.override("uk"):
-        total = formats.number_format(order.total, 2)
-    assert "," in total and f"{total} грн" in text
+    total = money(order.total, "uk")
+    assert "," in total and total.endswith("\u00a0₴") and total in text
 
 
 def test_a_buyers_context_holds_nothing_seller_internal(place_order, seller):

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.timezone import localtime
 
 from marketplace.actors import MODERATORS_GROUP
 from marketplace.paginators import EstimatedCountPaginator
-from orders.choices import Status
+from orders.choices import CancelReason, Status
 from orders.models import CallAttempt, Order
 from orders.services import order_call_log, order_comment_add, order_confirm, order_open, order_ship
 from tests.conftest import VALID_TTN, make_user, ready_delivery
@@ -220,3 +225,104 @@ def test_moderators_group_has_the_permissions_moderators_need(moderator):
         and not code.endswith(("nonworkingperiod", "workingdayoverride", "processingpolicy", "platformpolicy"))
     }
     assert not Permission.objects.filter(group=group, codename="change_order").exists()
+
+
+# --- deadlines: columns and filters (issue 11, "Admin for moderators") ------------------------
+
+
+@pytest.fixture
+def deadline_orders(place_order, offers, clock):
+    """At Tue 12:30 Kyiv: `soon` (placed 10:00, deadline 13:00), `later` (placed 12:30, 15:30),
+    `expired_today` (expired 00:30 Kyiv today, 22:30 UTC yesterday) and `expired_yesterday`
+    (23:50 Kyiv yesterday)."""
+    from orders.services import order_expire
+    from tests.conftest import PINNED_NOW
+
+    soon = place_order([(offers[0], 1)])
+    made = {}
+    for name, at in (
+        ("expired_today", PINNED_NOW.replace(hour=0, minute=30)),
+        ("expired_yesterday", PINNED_NOW.replace(hour=0, minute=0) - timedelta(minutes=10)),
+    ):
+        order = order_expire(order=place_order([(offers[0], 1)]), reason=CancelReason.PROCESSING_TIME_EXPIRED)
+        Order.objects.filter(pk=order.pk).update(status_changed_at=at)
+        made[name] = order
+    clock.move_to(PINNED_NOW + timedelta(hours=2, minutes=30))
+    later = place_order([(offers[0], 1)])
+    return {"soon": soon, "later": later, **made}
+
+
+def _shown(client, **params) -> list[int]:
+    response = client.get(CHANGELIST, params)
+    assert response.status_code == 200
+    return sorted(order.pk for order in response.context["cl"].result_list)
+
+
+def test_the_deadline_filters_follow_the_pinned_clock(moderator_client, deadline_orders, clock):
+    from tests.conftest import PINNED_NOW
+
+    soon, later = deadline_orders["soon"], deadline_orders["later"]
+    assert abs(soon.acceptable_deadline - (PINNED_NOW + timedelta(hours=3))) < timedelta(seconds=5)
+    assert _shown(moderator_client, deadline="within_hour") == [soon.pk]
+    assert _shown(moderator_client, deadline="overdue") == []
+    assert _shown(moderator_client, deadline="expired_today") == [deadline_orders["expired_today"].pk]
+
+    clock.move_to(soon.acceptable_deadline)  # the deadline itself: overdue from that moment
+    assert _shown(moderator_client, deadline="overdue") == [soon.pk]
+    assert _shown(moderator_client, deadline="within_hour") == []
+    clock.move_to(PINNED_NOW + timedelta(hours=4, minutes=31))  # 14:31: `later` is due at 15:30
+    assert _shown(moderator_client, deadline="within_hour") == [later.pk]
+    assert _shown(moderator_client, deadline="overdue") == [soon.pk]
+
+
+def test_the_list_shows_the_deadline_columns(moderator_client, deadline_orders):
+    response = moderator_client.get(CHANGELIST, {"deadline": "within_hour"})
+    html = response.content.decode()
+    for header in ("Excellent by", "Acceptable deadline", "Next check by the platform", "Working time left"):
+        assert header in html, header
+    soon = deadline_orders["soon"]
+    assert "24.11.2026 13:00" in html  # the acceptable deadline, Kyiv time
+    assert "24.11.2026 11:00" in html  # excellent within 60 working minutes
+    assert soon.next_check_at is not None and localtime(soon.next_check_at).strftime("%d.%m.%Y %H:%M") in html
+    assert re.search(r'class="deadline-acceptable">\s*30 min', html), html  # working time left, coloured
+    assert "Overdue" in html and "Expiring within an hour" in html and "Expired today" in html
+
+
+@pytest.mark.parametrize("deadline", ["", "overdue", "within_hour", "expired_today"])
+def test_the_deadline_filters_cost_a_fixed_number_of_queries(moderator_client, place_order, offers, deadline):
+    params = f"?deadline={deadline}" if deadline else ""
+    place_order([(offers[0], 1)])
+    with CaptureQueriesContext(connection) as few:
+        assert moderator_client.get(CHANGELIST + params).status_code == 200
+    for _ in range(5):
+        place_order([(offers[0], 1)])
+    with CaptureQueriesContext(connection) as many:
+        assert moderator_client.get(CHANGELIST + params).status_code == 200
+    assert len(many) == len(few) <= 10
+    counts = [q["sql"] for q in many.captured_queries if "COUNT(" in q["sql"].upper() and "orders_order" in q["sql"]]
+    assert counts and all("LIMIT" in sql.upper() for sql in counts)
+
+
+@pytest.mark.parametrize(
+    ("deadline", "index"),
+    [
+        ("overdue", "order_store_deadline"),
+        ("within_hour", "order_store_deadline"),
+        ("expired_today", "order_store_expiries"),
+    ],
+)
+def test_each_deadline_filter_can_use_its_partial_index(moderator_client, deadline, index):
+    """The filter's WHERE implies the partial index's predicate, so PostgreSQL may read the index
+    alone (shown with sequential scans switched off, as the planner would choose on 1M rows)."""
+    from orders.admin import DeadlineFilter, OrderAdmin
+
+    admin_site_order = OrderAdmin(Order, None)
+    request = RequestFactory().get(CHANGELIST, {"deadline": deadline})
+    chosen = DeadlineFilter(request, {"deadline": [deadline]}, Order, admin_site_order)
+    queryset = chosen.queryset(request, Order.objects.all())
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert index in plan, plan

@@ -18,6 +18,7 @@ from orders.rules import editing_windows
 from orders.services import (
     order_add_item,
     order_items_update,
+    order_open,
     order_pack,
     order_set_item_quantity,
     order_split,
@@ -483,3 +484,66 @@ def test_the_services_allow_exactly_what_the_editing_windows_say(place_order, se
             assert error.code == "window", (window, error)
             allowed = False
         assert allowed == getattr(windows, window), (status, window)
+
+
+# --- an edit that changes nothing, a blanked branch, the typed quantity (issue 11) -----------------
+
+
+@pytest.mark.parametrize("status", [Status.ACCEPTED, Status.CONFIRMED])
+def test_an_edit_that_changes_nothing_is_refused_and_writes_no_history(place_order, seller, status):
+    order = fetch(bring(place_order, seller, status))
+    same = dict(
+        method=order.delivery_method,
+        branch=f"  {order.delivery_branch} ",  # what the form sends, before the service strips it
+        address=order.delivery_address,
+        cost=order.delivery_cost,
+        ship_by=order.ship_by,
+    )
+    refused(order, RuleViolation, lambda: order_update_delivery(actor=seller, order=order, **same), "Nothing changed")
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_update_payment(actor=seller, order=order, method=order.payment_method),
+        "Nothing changed",
+    )
+
+
+def test_the_nova_poshta_branch_cannot_be_blanked(place_order, seller):
+    order = bring(place_order, seller, Status.ACCEPTED)  # placed for Nova Poshta, Branch 12
+    refused(
+        order,
+        RuleViolation,
+        lambda: order_update_delivery(actor=seller, order=order, method=NP, branch="  ", cost=Decimal("70")),
+        "branch cannot be left empty",
+    )
+    # Changed it may be; and an order placed without a branch may still choose Nova Poshta first.
+    assert order_update_delivery(actor=seller, order=order, method=NP, branch="Branch 7").delivery_branch == "Branch 7"
+    bare = order_open(actor=seller, order=place_order(delivery_method=""))
+    assert order_update_delivery(actor=seller, order=bare, method=NP, branch="").delivery_method == NP
+
+
+def test_quantity_refusals_name_what_was_given(accepted, seller, offers):
+    item = accepted.items.first()
+    refused(
+        accepted,
+        RuleViolation,
+        lambda: order_items_update(actor=seller, order=accepted, quantities={item.pk: -3}),
+        "“-3”",
+        "negative",
+    )
+    refused(
+        accepted,
+        RuleViolation,
+        lambda: order_add_item(actor=seller, order=accepted, offer_id=offers[0].pk, quantity=-2),
+        "“-2”",
+    )
+
+
+def test_a_pickup_order_costs_no_delivery_whatever_is_sent(accepted, seller):
+    """The buyer collects the goods: the service stores a delivery cost of 0 for pickup, so the
+    total never carries a delivery the buyer does not get (and confirming needs no cost typed)."""
+    order = order_update_delivery(
+        actor=seller, order=accepted, method=PICKUP, cost=Decimal("70.00"), ship_by=clock.today() + timedelta(days=1)
+    )
+    saved = fetch(order)
+    assert saved.delivery_cost == Decimal("0.00") and saved.total == saved.items_total

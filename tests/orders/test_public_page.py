@@ -9,8 +9,9 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
-from orders.choices import CancelReason, Status
+from orders.choices import BUYER_STATUS_LABELS, CancelReason, Status
 from orders.models import Order
 from orders.services import order_call_log, order_cancel, order_comment_add, order_split
 from tests.orders.support import (  # noqa: F401 (order_test_env is a fixture)
@@ -63,14 +64,14 @@ def test_page_shows_the_order_without_login(client, place_order):
     assert response.status_code == 200
     page = html(response)
     assert f"Order #{order.pk}" in page and "Alpha Shop" in page
-    assert 'id="order-status">New<' in page
+    assert 'id="order-status">Placed, waiting for the store<' in page
     for text in (
         "Phone case",
         "Charger",
-        "× 2",
-        "500.00",
-        "499.90",
-        "999.90",
+        ">2<",
+        "₴500.00",
+        "₴499.90",
+        "₴999.90",
         "Nova Poshta",
         "Branch 12",
         "Cash on delivery",
@@ -78,7 +79,7 @@ def test_page_shows_the_order_without_login(client, place_order):
     ):
         assert text in page, text
     # the progress ahead of the order, from its status path
-    assert "Confirmed, being assembled" in page and "In delivery" in page and "Received" in page
+    assert "Confirmed, we are assembling it" in page and "On its way to you" in page and "Received" in page
 
 
 def test_page_speaks_ukrainian_by_default(place_order):
@@ -107,11 +108,11 @@ def test_timeline_shows_status_changes_only(client, place_order, seller):
     page = html(client.get(page_url(order)))
     steps = page.split('id="progress"')[1].split("</section>")[0]
     labels = [
-        "New",
-        "Needs agreement with the buyer",
-        "Confirmed, being assembled",
-        "Awaiting shipment",
-        "In delivery",
+        "Placed, waiting for the store",
+        "We are agreeing the order with you",
+        "Confirmed, we are assembling it",
+        "Packed, about to be shipped",
+        "On its way to you",
         "Received",
     ]
     positions = [steps.index(label) for label in labels]
@@ -207,3 +208,39 @@ def test_page_query_count_is_bounded(client, place_order, seller, django_assert_
     for shown in (order, child):
         with django_assert_max_num_queries(4):
             assert client.get(page_url(shown)).status_code == 200
+
+
+@pytest.mark.parametrize("status", [s for s in Status])
+def test_the_page_speaks_to_the_buyer(client, place_order, seller, status):
+    """Every status has the buyer's own words (orders.choices.BUYER_STATUS_LABELS), in the badge
+    and the progress, never the seller's “needs agreement with the buyer”."""
+    order = bring(place_order, seller, status)
+    with translation.override("en"):
+        said = str(BUYER_STATUS_LABELS[status])
+    page = html(client.get(page_url(order)))
+    assert f'id="order-status">{said}<' in page
+    assert said in page.split('id="progress"')[1].split("</section>")[0]
+    assert "with the buyer" not in page and "Needs agreement" not in page
+
+
+def test_the_buyer_reads_we_are_agreeing_the_order_with_you_in_ukrainian(place_order, seller):
+    with translation.override("uk"):
+        expected = str(BUYER_STATUS_LABELS[Status.ACCEPTED])
+        seller_words = str(Status.ACCEPTED.label)
+    order = bring(place_order, seller, Status.ACCEPTED)
+    page = html(Client().get(page_url(order)))  # no language chosen: the buyer's, uk
+    assert f'id="order-status">{expected}<' in page
+    assert seller_words not in page.split('id="order-status"')[1].split("</h1>")[0]
+
+
+def test_money_and_dates_in_the_buyers_language(place_order, seller):
+    """uk: “1 369,00 ₴” and dates in Kyiv as 24.11.2026 10:00; en: “₴1,369.00”."""
+    order = bring(place_order, seller, Status.CONFIRMED)
+    placed = order.created_at.astimezone(ZoneInfo("Europe/Kyiv")).strftime("%d.%m.%Y %H:%M")
+    uk = html(Client().get(page_url(order)))
+    assert 'id="order-total">1\u202f069,90\u00a0₴<' in uk and placed in uk
+    assert "листопада 2026" in uk.split('id="delivery"')[1]  # the ship-by date, spelled out
+    english = Client()
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    en = html(english.get(page_url(order)))
+    assert 'id="order-total">₴1,069.90<' in en and "November 2026" in en.split('id="delivery"')[1]

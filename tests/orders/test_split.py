@@ -130,3 +130,10 @@ def test_a_split_can_be_split_again(place_order, seller, offers):
     assert set(fetch(order).split_children.all()) == {first, second}
     assert Order.objects.filter(store=order.store).count() == 3
     assert Offer.objects.get(pk=offers[0].pk).stock == 7
+
+
+def test_a_negative_split_quantity_names_what_was_given(place_order, seller, offers):
+    order = bring(place_order, seller, Status.CONFIRMED)
+    case = lines(order)[offers[0].pk].pk
+    error = refused(order, RuleViolation, lambda: order_split(actor=seller, order=order, quantities={case: -1}), "-1")
+    assert "Between 1 and 2 of “Phone case” can move" in str(error)

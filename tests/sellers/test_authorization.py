@@ -1,7 +1,7 @@
 """Every cabinet URL serves only the member's own store(s).
 
 The URL patterns of the `cabinet` namespace are iterated: a URL with a `pk` names an order,
-an offer or a member by its name's prefix, and a member of another store gets 404 on it for
+an offer, a member or an invitation by its name's prefix, and a member of another store gets 404 on it for
 GET and POST (with a payload that would succeed for the right store) while nothing changes.
 A URL the tests do not know fails the suite, so a new view must be classified here.
 """
@@ -13,12 +13,14 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
+from marketplace.actors import Actor
 from orders.models import CallAttempt, Order, OrderComment, OrderItem
 from orders.services import order_open
-from sellers.models import Offer, Store, StoreMember
+from sellers.models import Offer, Store, StoreInvitation, StoreMember
+from sellers.services import store_member_invite
 from tests.conftest import VALID_TTN, ready_delivery
 
-# Pages anybody may open (sign-in and password reset).
+# Pages anybody may open (sign-in, password reset and the invitee's page by its signed link).
 PUBLIC = {
     "login",
     "logout",
@@ -26,6 +28,8 @@ PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "invitation",
+    "invitation_decline",
 }
 # Pages of the member's current store, without an object id in the URL.
 STORE_PAGES = {
@@ -39,8 +43,12 @@ STORE_PAGES = {
     "telegram_link",
     "telegram_unlink",
     "notification_prefs",
+    # the list's bulk actions, CSV export and print: ids of other stores are ignored (tests/sellers/test_bulk.py)
+    "order_bulk",
+    "order_export",
+    "order_print",
 }
-OBJECT_PREFIXES = {"order_": "order", "offer_": "offer", "member_": "member"}
+OBJECT_PREFIXES = {"order_": "order", "offer_": "offer", "member_": "member", "invitation_": "invitation"}
 
 
 def cabinet_patterns() -> list:
@@ -75,6 +83,8 @@ PAYLOADS = {
     "offer_stock": {},  # filled with the offer id below
     "offer_pause": {"paused": "1"},
     "member_remove": {},
+    "invitation_resend": {},
+    "invitation_revoke": {},
 }
 
 
@@ -87,15 +97,23 @@ def test_every_cabinet_url_is_classified():
             assert pattern.name in STORE_PAGES, f"classify the new cabinet URL {pattern.name!r} in this test"
         else:
             assert converters == {"pk"}, pattern.name
-            assert object_kind(pattern.name), f"name {pattern.name!r} must start with order_, offer_ or member_"
+            assert object_kind(pattern.name), (
+                f"name {pattern.name!r} must start with order_, offer_, member_ or invitation_"
+            )
             assert pattern.name in PAYLOADS, f"give {pattern.name!r} a payload in this test"
 
 
 @pytest.fixture
-def victim(store, offers, place_order, seller, manager):
-    """Store A's accepted order with delivery terms, its offer and its manager's membership."""
+def victim(store, offers, place_order, seller, owner, manager):
+    """Store A's accepted order with delivery terms, its offer, its manager's membership and an
+    open invitation."""
     order = ready_delivery(order_open(actor=seller, order=place_order()), seller)
-    return {"order": order, "offer": offers[0], "member": StoreMember.objects.get(store=store, user=manager)}
+    return {
+        "order": order,
+        "offer": offers[0],
+        "member": StoreMember.objects.get(store=store, user=manager),
+        "invitation": store_member_invite(actor=Actor.seller(owner), store=store, email="invitee@example.com"),
+    }
 
 
 def url_and_payload(name: str, victim) -> tuple[str, dict]:
@@ -127,6 +145,7 @@ def state(store: Store) -> tuple:
         tuple(StoreMember.objects.order_by("pk").values_list("pk", "store_id", "user_id", "role")),
         tuple(Store.objects.order_by("pk").values_list("pk", "email")),
         get_user_model().objects.count(),
+        tuple(StoreInvitation.objects.order_by("pk").values_list("pk", "revoked_at", "times_sent")),
     )
 
 
@@ -188,8 +207,10 @@ def test_store_pages_show_only_the_members_store(victim, store, outsider_client,
     outsider_client.post(reverse("cabinet:store_email"), {"email": "beta@example.com"})
     outsider_client.post(reverse("cabinet:member_invite"), {"email": "newbie@example.com"})
     assert Store.objects.get(pk=outsider_store.pk).email == "beta@example.com"
-    assert StoreMember.objects.filter(store=outsider_store, user__email="newbie@example.com").exists()
-    assert not StoreMember.objects.filter(store=store, user__email="newbie@example.com").exists()
+    # Inviting makes an invitation of the outsider's own store (a member only once accepted).
+    assert StoreInvitation.objects.filter(store=outsider_store, email="newbie@example.com").exists()
+    assert not StoreInvitation.objects.filter(store=store, email="newbie@example.com").exists()
+    assert not StoreMember.objects.filter(user__email="newbie@example.com").exists()
     after = state(store)
     # Only the outsider's own rows changed: store A's orders, offers and members did not.
     assert after[:8] == before[:8]

@@ -1,5 +1,5 @@
 """Members: only the owner manages them, checked in the service; the invitation goes through the
-outbox (docs/rules.md §9, §11)."""
+outbox and gives no access until accepted (docs/rules.md §9, §11; tests/sellers/test_invitations.py)."""
 
 from __future__ import annotations
 
@@ -53,10 +53,11 @@ def test_a_moderator_is_no_owner_either(store, manager, moderator):
 
 def test_the_invitation_goes_through_the_outbox_even_when_mail_is_down(store, owner, settings, mailoutbox):
     settings.EMAIL_BACKEND = "tests.sellers.test_members.DownBackend"
-    member = store_member_invite(actor=Actor.seller(owner), store=store, email="new@example.com")
+    invitation = store_member_invite(actor=Actor.seller(owner), store=store, email="new@example.com")
     message = OutboxMessage.objects.get(event="member_invited")
     assert (message.recipient, message.status, message.store_id) == ("new@example.com", "pending", store.pk)
-    assert StoreMember.objects.filter(pk=member.pk).exists()
+    # A pending invitation, no membership until the invitee accepts it (issue 11).
+    assert invitation.is_open and not StoreMember.objects.filter(store=store, user=invitation.user).exists()
     delivery.drain()  # the mail service is down: the message waits for the next attempt
     message.refresh_from_db()
     assert message.status == "pending" and message.attempts == 1
@@ -64,7 +65,7 @@ def test_the_invitation_goes_through_the_outbox_even_when_mail_is_down(store, ow
     OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=message.created_at)
     delivery.drain()
     assert [m.to for m in mailoutbox] == [["new@example.com"]]
-    assert "/cabinet/password-reset/" in mailoutbox[0].body
+    assert "/cabinet/invitation/" in mailoutbox[0].body and "/cabinet/password-reset/" not in mailoutbox[0].body
 
 
 def test_a_refused_invitation_writes_no_message(store, owner, manager):
@@ -79,6 +80,7 @@ def test_the_invitation_is_in_the_invited_persons_language(store, owner):
     store_member_invite(actor=Actor.seller(owner), store=store, email="known@example.com")
     message = OutboxMessage.objects.get(event="member_invited")
     assert message.language == "ru" and "password-reset" not in str(message.context)
+    assert message.context["params"]["new_account"] is False  # they sign in with their own password
 
 
 @pytest.mark.parametrize("email", ["a" * 245 + "@example.com", "b" * 140 + "@example.com"])

@@ -85,3 +85,16 @@ def test_check_prompt_lists_only_own_offers(manager_client, offers, outsider_off
     response = manager_client.get(LIST, {"check": f"{offers[1].pk},{outsider_offer.pk},x", "order": "5"})
     assert [row["offer"].pk for row in response.context["checked_rows"]] == [offers[1].pk]
     assert 'id="check-stock"' in response.content.decode()
+
+
+def test_an_offer_without_stock_shows_out_of_stock_not_on_sale(manager_client, offers):
+    Offer.objects.filter(pk=offers[0].pk).update(stock=0)
+    html = manager_client.get(LIST).content.decode()
+    row = html[html.index(f'id="offer-{offers[0].pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "out of stock" in row and "on sale" not in row and "out-of-stock" in row
+    other = html[html.index(f'id="offer-{offers[1].pk}"') :]
+    assert "on sale" in other[: other.index("</tr>")]
+    # ... and the htmx answer of a stock edit to 0 says the same at once.
+    response = manager_client.post(stock_url(offers[1]), {f"offer-{offers[1].pk}-stock": "0"}, HTTP_HX_REQUEST="true")
+    assert "out of stock" in response.content.decode() and "on sale" not in response.content.decode()

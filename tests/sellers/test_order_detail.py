@@ -11,6 +11,7 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 
 from marketplace import clock
+from marketplace.formats import money
 from orders.choices import CancelReason, Status
 from orders.models import CallAttempt, Order, OrderComment
 from orders.rules import editing_windows
@@ -18,6 +19,7 @@ from orders.services import order_cancel, order_confirm, order_open, order_ready
 from sellers.cabinet.views import orders as order_views
 from sellers.models import Offer
 from tests.conftest import VALID_PHONE, VALID_TTN, ready_delivery
+from tests.orders.deadline_support import entered_at, kyiv
 
 
 def url(name: str, order) -> str:
@@ -104,9 +106,7 @@ def test_page_query_count_is_bounded(manager_client, accepted, django_assert_max
 
 
 def test_accepted_without_terms_shows_confirm_blocked_with_the_rules(manager_client, accepted, seller):
-    from orders.services import order_update_delivery
-
-    order_update_delivery(actor=seller, order=accepted, method="nova_poshta", branch="Branch 12")
+    assert (accepted.delivery_method, accepted.delivery_branch) == ("nova_poshta", "Branch 12")  # as placed
     response = manager_client.get(url("order_detail", accepted))
     assert action_names(response) == {"confirm": False, "cancel": True}
     blocked = response.context["action_rows"][0]["action"].blocked_by
@@ -176,7 +176,7 @@ def test_ship_with_a_wrong_ttn_is_refused(manager_client, confirmed):
     before = snapshot(confirmed)
     response = manager_client.post(url("order_ship", confirmed), {"ship-ttn": "12345"})
     assert response.status_code == 422
-    assert "is not a valid tracking number of Nova Poshta" in response.content.decode()
+    assert "is not a valid Nova Poshta tracking number" in response.content.decode()
     assert snapshot(confirmed) == before
     response = manager_client.post(url("order_ship", confirmed), {"ship-ttn": ""})
     assert response.status_code == 422 and "This field is required." in response.content.decode()
@@ -192,7 +192,7 @@ def test_courier_ship_needs_phone_and_visit_then_mark_received(manager_client, p
         url("order_ship", order), {"ship-courier_phone": "067 123 45 67", "ship-courier_visit_at": visit}
     )
     assert fetch(order).status == Status.IN_DELIVERY and fetch(order).courier_phone == "+380671234567"
-    manager_client.post(url("order_mark_received", order))
+    manager_client.post(url("order_mark_received", order), {"mark_received-confirm": "on"})
     assert fetch(order).status == Status.RECEIVED
 
 
@@ -202,7 +202,7 @@ def test_pickup_ready_then_received(manager_client, place_order, seller):
     assert manager_client.post(url("order_ship", order), {"ship-ttn": VALID_TTN}).status_code == 422
     manager_client.post(url("order_ready_for_pickup", order))
     assert fetch(order).status == Status.AWAITING_PICKUP
-    manager_client.post(url("order_mark_received", order))
+    manager_client.post(url("order_mark_received", order), {"mark_received-confirm": "on"})
     assert fetch(order).status == Status.RECEIVED
 
 
@@ -417,7 +417,7 @@ def test_call_script_is_filled_in(manager_client, accepted, seller, store):
     script = response.content.decode().split('id="call-script"')[1].split("</section>")[0]
     assert "My name is Mykola" in script and f"store “{store.name}”" in script
     assert "Phone case × 2, Charger × 1" in script
-    assert "1\u202f069.90\u00a0₴" in script  # the total with delivery
+    assert money(Decimal("1069.90"), "en") in script  # the total with delivery
     assert "Delivery: Nova Poshta, Branch 12" in script
     assert f"{order.ship_by.day}" in script and "We will send the goods on" in script
 
@@ -559,3 +559,138 @@ def test_a_landline_is_a_ukrainian_operators_number(manager_client, place_order)
     response = manager_client.post(url("order_cancel", order), {"cancel-reason": "buyer_unreachable"})
     assert response.status_code == 422 and "Log at least two calls" in response.content.decode()
     assert fetch(order).status == Status.ACCEPTED
+
+
+# --- issue 11: the order flow --------------------------------------------------------------------
+
+
+def test_the_visit_that_accepts_the_order_says_so_once(manager_client, place_order):
+    order = place_order()
+    note = "the buyer sees that you are processing it"
+    first = manager_client.get(url("order_detail", order)).content.decode()
+    assert note in first and 'id="accepted-now"' in first
+    assert note not in manager_client.get(url("order_detail", order)).content.decode()
+
+
+def test_an_accepted_order_opened_again_says_nothing_of_accepting(manager_client, accepted):
+    assert 'id="accepted-now"' not in manager_client.get(url("order_detail", accepted)).content.decode()
+
+
+@pytest.mark.parametrize(
+    "now, state, label",
+    [
+        ((2026, 11, 24, 18, 30), "excellent", "Time left:"),
+        ((2026, 11, 24, 19, 0), "acceptable", "Time left:"),
+        ((2026, 11, 25, 13, 0), "overdue", "Time is up"),
+        ((2026, 11, 25, 13, 35), "overdue", "Overdue by 35 min"),
+    ],
+)
+def test_the_countdown_is_coloured_by_its_boundary_on_the_page_and_the_list(
+    manager_client, accepted, clock, now, state, label
+):
+    # `accepted`: excellent within 1 working hour, acceptable within 6: Tue 19:00 and Wed 13:00.
+    order = entered_at(accepted, kyiv(2026, 11, 24, 18, 0))
+    assert (order.excellent_deadline, order.acceptable_deadline) == (kyiv(2026, 11, 24, 19), kyiv(2026, 11, 25, 13))
+    clock.move_to(kyiv(*now))
+    html = manager_client.get(url("order_detail", order)).content.decode()
+    assert f'class="deadline-box deadline-{state}"' in html and label in html
+    assert "Overdue:" not in html  # one phrase, never "Overdue: overdue by …"
+    listing = manager_client.get(reverse("cabinet:order_list")).content.decode()
+    assert f'<span class="deadline deadline-{state}"' in listing
+
+
+def test_mark_received_asks_for_confirmation(manager_client, place_order, seller):
+    order = order_open(actor=seller, order=place_order(delivery_method="pickup"))
+    order = order_ready_for_pickup(
+        actor=seller, order=order_confirm(actor=seller, order=ready_delivery(order, seller, "pickup"))
+    )
+    html = manager_client.get(url("order_detail", order)).content.decode()
+    assert 'name="mark_received-confirm"' in html and "this cannot be undone" in html
+    before = snapshot(order)
+    response = manager_client.post(url("order_mark_received", order))  # the server checks it too
+    assert response.status_code == 422 and "Tick the box to confirm" in response.content.decode()
+    assert snapshot(order) == before
+    manager_client.post(url("order_mark_received", order), {"mark_received-confirm": "on"})
+    assert fetch(order).status == Status.RECEIVED
+
+
+def test_after_an_out_of_stock_cancellation_the_order_page_asks_for_new_stock(manager_client, accepted, offers):
+    manager_client.post(
+        url("order_cancel", accepted), {"cancel-reason": "out_of_stock", f"cancel-stock_{offers[1].pk}": "0"}
+    )
+    page = url("order_detail", accepted)
+    html = manager_client.get(page).content.decode()
+    assert 'id="restock"' in html
+    assert f'action="{reverse("cabinet:offer_stock", args=[offers[1].pk])}"' in html
+    assert f"check={offers[0].pk},{offers[1].pk}&amp;order={accepted.pk}" in html
+    response = manager_client.post(
+        reverse("cabinet:offer_stock", args=[offers[1].pk]), {f"offer-{offers[1].pk}-stock": "7", "next": page}
+    )
+    assert response.status_code == 302 and response.url == page
+    assert Offer.objects.get(pk=offers[1].pk).stock == 7
+
+
+def test_another_cancellation_asks_for_no_stock(manager_client, accepted, seller):
+    order_cancel(actor=seller, order=accepted, reason=CancelReason.OTHER, comment="asked")
+    assert 'id="restock"' not in manager_client.get(url("order_detail", accepted)).content.decode()
+
+
+def test_an_edit_that_changes_nothing_says_so_and_writes_no_history(manager_client, accepted):
+    before = snapshot(accepted)
+    response = manager_client.post(
+        url("order_delivery", accepted),
+        {"delivery-method": "nova_poshta", "delivery-branch": "Branch 12", "delivery-cost": "", "delivery-ship_by": ""},
+    )
+    assert response.status_code == 422 and "Nothing changed" in response.content.decode()
+    response = manager_client.post(url("order_payment", accepted), {"payment-method": accepted.payment_method})
+    assert response.status_code == 422 and "Nothing changed" in response.content.decode()
+    assert snapshot(accepted) == before
+
+
+def test_the_nova_poshta_branch_cannot_be_blanked_on_the_page(manager_client, accepted):
+    before = snapshot(accepted)
+    response = manager_client.post(
+        url("order_delivery", accepted),
+        {"delivery-method": "nova_poshta", "delivery-branch": " ", "delivery-cost": "70"},
+    )
+    assert response.status_code == 422 and "branch cannot be left empty" in response.content.decode()
+    assert snapshot(accepted) == before
+
+
+@pytest.mark.parametrize(
+    "typed, fragment", [("-2", "“-2” is too few"), ("abc", "“abc” is not a whole number"), ("1.5", "“1.5”")]
+)
+def test_quantity_errors_name_what_was_typed(manager_client, accepted, typed, fragment):
+    case, _charger = accepted.items.order_by("pk")
+    before = snapshot(accepted)
+    response = manager_client.post(url("order_items", accepted), {f"items-qty_{case.pk}": typed})
+    assert response.status_code == 422 and fragment in response.content.decode()
+    response = manager_client.post(
+        url("order_item_add", accepted), {"add_item-sku": "CASE-1", "add_item-quantity": typed}
+    )
+    assert response.status_code == 422 and fragment in response.content.decode()
+    assert snapshot(accepted) == before
+
+
+def test_split_with_a_negative_quantity_gives_one_clear_message(manager_client, accepted):
+    case, _charger = accepted.items.order_by("pk")
+    before = snapshot(accepted)
+    response = manager_client.post(url("order_split", accepted), {f"split-move_{case.pk}": "-1"})
+    assert response.status_code == 422
+    errors = response.context["edit"]["split"].errors
+    assert sum(len(messages) for messages in errors.values()) == 1, errors
+    assert "“-1” cannot move" in response.content.decode()
+    assert "Choose at least one item" not in response.content.decode()
+    assert snapshot(accepted) == before
+
+
+def test_shipping_with_another_orders_ttn_is_refused_on_the_page(manager_client, place_order, seller, confirmed):
+    shipped = order_ship(
+        actor=seller,
+        order=order_confirm(actor=seller, order=ready_delivery(order_open(actor=seller, order=place_order()), seller)),
+        ttn=VALID_TTN,
+    )
+    before = snapshot(confirmed)
+    response = manager_client.post(url("order_ship", confirmed), {"ship-ttn": VALID_TTN})
+    assert response.status_code == 422 and f"already on order #{shipped.pk}" in response.content.decode()
+    assert snapshot(confirmed) == before

@@ -11,7 +11,7 @@ from django.utils import timezone
 from marketplace.calendar import forget, platform
 from orders.choices import OPEN_STATUSES, Status
 from orders.models import Order
-from orders.services import order_cancel, order_open, order_ship
+from orders.services import order_cancel, order_confirm, order_open, order_ship
 from sellers.cabinet.selectors import ARCHIVE_CAP, PER_PAGE
 from tests.conftest import VALID_TTN, ready_delivery
 from tests.sellers.bulk import insert_orders
@@ -230,3 +230,20 @@ def test_a_search_that_cannot_be_read_says_why_and_finds_nothing(manager_client,
         assert list(page.context["rows"]) == []
         assert any(str(m).startswith("Search:") for m in page.context["messages"])
     assert len(manager_client.get(reverse("cabinet:order_list"), {"q": "Iryna"}).context["rows"]) == 1
+
+
+def test_the_all_tab_lists_open_orders_before_the_archive(manager_client, place_order, seller, store):
+    from sellers.cabinet.selectors import OrderFilters, order_list
+
+    cancelled = order_cancel(actor=seller, order=place_order(), reason="other", comment="test")
+    shipped = order_ship(  # open, and without a deadline while in delivery
+        actor=seller,
+        order=order_confirm(actor=seller, order=ready_delivery(order_open(actor=seller, order=place_order()), seller)),
+        ttn=VALID_TTN,
+    )
+    assert shipped.acceptable_deadline is None
+    newest_cancelled = order_cancel(actor=seller, order=place_order(), reason="other", comment="test")
+    new = place_order()
+    rows = list(order_list(store.pk, OrderFilters(tab="all"), now=timezone.now()))
+    assert [o.pk for o in rows] == [new.pk, shipped.pk, newest_cancelled.pk, cancelled.pk]
+    assert listed(manager_client.get(URL, {"tab": "all"})) == [new.pk, shipped.pk, newest_cancelled.pk, cancelled.pk]

@@ -56,36 +56,49 @@ def test_invite_a_new_manager_who_sets_a_password(owner_client, store, mailoutbo
     settings.SITE_URL = "https://cabinet.example"
     response = owner_client.post(INVITE, {"email": "New.Manager@Example.com"})
     assert response.status_code == 302
-    delivery.drain()  # the invitation went to the outbox with the member
+    delivery.drain()  # the invitation went to the outbox
     user = User.objects.get(email="new.manager@example.com")
     assert not user.has_usable_password()
-    assert StoreMember.objects.get(store=store, user=user).role == StoreMember.Role.MANAGER
+    assert not StoreMember.objects.filter(store=store, user=user).exists()  # not before accepting
     assert len(mailoutbox) == 1 and mailoutbox[0].to == ["new.manager@example.com"]
     assert "Alpha Shop" in mailoutbox[0].subject
-    link = re.search(r"https://cabinet\.example(/cabinet/password-reset/\S+/)", mailoutbox[0].body).group(1)
+    link = re.search(r"https://cabinet\.example(/cabinet/invitation/\S+/)", mailoutbox[0].body).group(1)
     client = Client()
-    form_url = client.get(link).url
-    response = client.post(form_url, {"new_password1": "Fresh-pass-2026", "new_password2": "Fresh-pass-2026"})
+    response = client.post(link, {"new_password1": "Fresh-pass-2026", "new_password2": "Fresh-pass-2026"})
     assert response.status_code == 302
+    assert StoreMember.objects.get(store=store, user=user).role == StoreMember.Role.MANAGER
+    fresh = Client()
     assert (
-        client.post(
+        fresh.post(
             reverse("cabinet:login"), {"username": "new.manager@example.com", "password": "Fresh-pass-2026"}
         ).status_code
         == 302
     )
-    assert client.get(reverse("cabinet:order_list")).context["request"].cabinet.store == store
+    assert fresh.get(reverse("cabinet:order_list")).context["request"].cabinet.store == store
 
 
 def test_invite_an_existing_user(owner_client, store, mailoutbox):
     user = make_user("known", email="known@example.com")
     owner_client.post(INVITE, {"email": "KNOWN@example.com"})
     delivery.drain()
+    assert not StoreMember.objects.filter(store=store, user=user).exists()  # not before accepting
+    body = mailoutbox[0].body
+    assert "/cabinet/invitation/" in body and "password-reset" not in body
+    # Invited already: the invitation goes again, with a new link.
+    response = owner_client.post(INVITE, {"email": "known@example.com"}, follow=True)
+    assert "was invited already" in response.content.decode()
+    delivery.drain()
+    assert len(mailoutbox) == 2
+    link = re.search(r"https?://[^/]+(/cabinet/invitation/\S+/)", mailoutbox[1].body).group(1)
+    client = Client()
+    client.force_login(user)
+    assert client.post(link).status_code == 302
     assert StoreMember.objects.filter(store=store, user=user).exists()
-    assert "/cabinet/login/" in mailoutbox[0].body and "password-reset" not in mailoutbox[0].body
+    # A member now: inviting them again is refused, and nothing is sent.
     response = owner_client.post(INVITE, {"email": "known@example.com"})
     assert response.status_code == 422 and "already a member" in response.content.decode()
     delivery.drain()
-    assert len(mailoutbox) == 1
+    assert len(mailoutbox) == 2
 
 
 @pytest.mark.parametrize("email", ["", "nope", "a@b"])

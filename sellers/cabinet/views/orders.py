@@ -21,7 +21,7 @@ from django_htmx.http import push_url
 from marketplace import clock, phones
 from marketplace.errors import ServiceError
 from orders.buyers import buyer_history
-from orders.choices import CancelReason
+from orders.choices import CancelReason, Status
 from orders.deadlines import deadline_state, working_time_left
 from orders.models import Order
 from orders.rules import editing_windows
@@ -59,12 +59,10 @@ class Row:
     url: str
 
 
-@cabinet_view
-def order_list_view(request):
-    store = request.cabinet.store
+def list_filters(request, *, report: bool = True) -> tuple[str, forms.OrderFilterForm, OrderFilters]:
+    """The tab, search and filters of the list's query string (the list and its CSV export)."""
     tab = request.GET.get("tab") if request.GET.get("tab") in TAB_KEYS else DEFAULT_TAB
     form = forms.OrderFilterForm(request.GET)
-    filters = OrderFilters(tab=tab)
     if form.is_valid():
         data = form.cleaned_data
         filters = OrderFilters(
@@ -72,9 +70,16 @@ def order_list_view(request):
         )
     else:  # a refused search (NUL, too long) says why and finds nothing rather than everything
         filters = OrderFilters(tab=tab, refused=True)
-        for errors in form.errors.values():
+        for errors in form.errors.values() if report else ():
             for error in errors:
                 messages.error(request, _("Search: %(error)s") % {"error": error})
+    return tab, form, filters
+
+
+@cabinet_view
+def order_list_view(request):
+    store = request.cabinet.store
+    tab, form, filters = list_filters(request)
     now = clock.now()
     counts = order_tab_counts(store.pk)
     page = page_of(
@@ -146,6 +151,7 @@ def _order_context(request, order: Order, bound: dict) -> dict:
     ]
     now = clock.now()
     member = request.user
+    restock = _restock(order, items)
     context = {
         "order": order,
         "store": order.store,
@@ -171,13 +177,34 @@ def _order_context(request, order: Order, bound: dict) -> dict:
         ),
         "platform_name": "Magazito",  # the marketplace's name in the call script (docs/rules.md §11)
         "out_of_stock": CancelReason.OUT_OF_STOCK.value,
+        "restock": restock,
+        "restock_url": "{}?check={}&order={}".format(
+            reverse("cabinet:offer_list"), ",".join(str(offer.pk) for offer, _form in restock), order.pk
+        ),
     }
     context.update(_journal_context(order, call_form=bound.get("call"), comment_form=bound.get("comment")))
     return context
 
 
-def render_order(request, order: Order, *, bound: dict | None = None, status: int = 200):
-    response = render(request, "cabinet/order_detail.html", _order_context(request, order, bound or {}), status=status)
+def _restock(order: Order, items) -> list:
+    """After an `out_of_stock` cancellation the page asks for new stock of the order's offers
+    (docs/rules.md §10): a stock form per offer, posting to the offer's stock action."""
+    if order.status != Status.CANCELLED or order.cancel_reason != CancelReason.OUT_OF_STOCK:
+        return []
+    offers = {}
+    for item in items:
+        if item.offer_id is not None and item.offer_id not in offers:
+            offers[item.offer_id] = item.offer
+    return [
+        (offer, forms.StockForm(initial={"stock": offer.stock}, prefix=f"offer-{offer.pk}"))
+        for offer in offers.values()
+    ]
+
+
+def render_order(request, order: Order, *, bound: dict | None = None, status: int = 200, accepted_now: bool = False):
+    context = _order_context(request, order, bound or {})
+    context["accepted_now"] = accepted_now
+    response = render(request, "cabinet/order_detail.html", context, status=status)
     if status != 200:
         # A boosted form posted to an action URL: keep the order page's address in the bar.
         response = push_url(response, reverse("cabinet:order_detail", args=[order.pk]))
@@ -189,7 +216,8 @@ def order_detail(request, pk: int):
     order = member_order(request, pk)
     request.cabinet.switch(order.store_id)
     order = order_open(actor=request.cabinet.actor, order=order)  # new → accepted (seed 000, step 1)
-    return render_order(request, order)
+    # Said once, on the visit that accepted it, so the seller is not surprised (docs/rules.md §2).
+    return render_order(request, order, accepted_now=getattr(order, "accepted_now", False))
 
 
 def _detail_url(order) -> str:

@@ -17,16 +17,26 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from marketplace import clock, formats
 from marketplace.errors import ServiceError
 from marketplace.models import SESSION_LANGUAGE, UserSettings
 from marketplace.services import user_language_set
 from notifications.preferences import preferences_for, preferences_update
 from notifications.telegram_link import telegram_link_start, telegram_unlink
-from sellers.models import StoreMember
-from sellers.services import store_member_invite, store_member_remove, store_update_email, store_update_language
+from sellers.models import StoreInvitation, StoreMember
+from sellers.services import (
+    INVITATION_DAYS,
+    store_invitation_resend,
+    store_invitation_revoke,
+    store_member_invite,
+    store_member_remove,
+    store_update_email,
+    store_update_language,
+    store_update_profile,
+)
 
 from ..forms import InviteForm, PreferencesForm, StoreEmailForm
-from ..settings_forms import MyLanguageForm, StoreLanguageForm
+from ..settings_forms import MyLanguageForm, StoreLanguageForm, StoreProfileForm
 from .base import cabinet_view
 
 
@@ -39,6 +49,7 @@ def _page(
     telegram_url="",
     my_language_form=None,
     store_language_form=None,
+    profile_form=None,
     status=200,
 ):
     store = request.cabinet.store
@@ -49,6 +60,7 @@ def _page(
         or MyLanguageForm(initial={"language": UserSettings.language_of(request.user)}, prefix="me"),
         "store_language_form": store_language_form
         or StoreLanguageForm(initial={"language": store.language}, prefix="store"),
+        "profile_form": profile_form or StoreProfileForm(store=store, prefix="profile"),
         "email_form": email_form or StoreEmailForm(initial={"email": store.email}),
         "invite_form": invite_form or InviteForm(),
         "members": list(
@@ -56,6 +68,14 @@ def _page(
             .select_related("user")
             .order_by(Case(When(role=StoreMember.Role.OWNER, then=0), default=1), "created_at")
         ),
+        # Open invitations (accepted, declined and revoked ones are history), expired ones marked.
+        "invitations": list(
+            StoreInvitation.objects.filter(
+                store=store, accepted_at__isnull=True, declined_at__isnull=True, revoked_at__isnull=True
+            ).order_by("-sent_at")
+        ),
+        "now": clock.now(),
+        "invitation_days": INVITATION_DAYS,
         "owner_email": store.order_email() if not store.email else "",
         "telegram_available": bool(settings.TELEGRAM_BOT_TOKEN and settings.TELEGRAM_BOT_NAME),
         "telegram_url": telegram_url,
@@ -79,6 +99,8 @@ def store_settings_view(request):
             return _my_language(request)
         if section == "store_language":
             return _store_language(request)
+        if section == "profile":
+            return _profile(request)
         return HttpResponseNotAllowed(["GET"])
     return _page(request)
 
@@ -124,6 +146,31 @@ def _store_language(request):
     return _page(request, store_language_form=form, status=422)
 
 
+def _profile(request):
+    """The store's public profile: pickup address and hours, phone, logo (the owner's; the
+    service refuses a manager)."""
+    store = request.cabinet.store
+    form = StoreProfileForm(request.POST, request.FILES, store=store, prefix="profile")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            store_update_profile(
+                actor=request.cabinet.actor,
+                store=store,
+                pickup_address=data["pickup_address"],
+                pickup_hours=data["pickup_hours"],
+                phone=data["phone"],
+                logo=data["logo"] or None,
+                remove_logo=bool(data.get("remove_logo")),
+            )
+        except ServiceError as error:
+            form.add_error(error.code if error.code in form.fields else None, error.message)
+        else:
+            messages.success(request, _("The store's profile is saved."))
+            return redirect("cabinet:store_settings")
+    return _page(request, profile_form=form, status=422)
+
+
 @cabinet_view
 def store_email_view(request):
     if request.method != "POST":
@@ -144,23 +191,74 @@ def store_email_view(request):
 
 @cabinet_view
 def member_invite_view(request):
+    """The owner invites a manager: an invitation they accept by its link (docs/rules.md §11);
+    an address already invited gets it again."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
-            member = store_member_invite(
+            invitation = store_member_invite(
                 actor=request.cabinet.actor, store=request.cabinet.store, email=form.cleaned_data["email"]
             )
         except ServiceError as error:
             form.add_error("email", error.message)
         else:
-            messages.success(
-                request,
-                _("%(email)s is now a manager of the store; we sent them an e-mail.") % {"email": member.user.email},
-            )
+            facts = {"email": invitation.email, "date": formats.when(invitation.expires_at, "long")}
+            if invitation.times_sent > 1:
+                text = _("%(email)s was invited already: we sent the invitation again, valid until %(date)s.")
+            else:
+                text = _(
+                    "We sent an invitation to %(email)s, valid until %(date)s. They get access to the store "
+                    "when they accept it."
+                )
+            messages.success(request, text % facts)
             return redirect("cabinet:store_settings")
     return _page(request, invite_form=form, status=422)
+
+
+def _store_invitation(request, pk: int) -> StoreInvitation:
+    try:
+        return StoreInvitation.objects.get(pk=pk, store_id__in=request.cabinet.store_ids)
+    except StoreInvitation.DoesNotExist:
+        raise Http404("No such invitation.") from None
+
+
+@cabinet_view
+def invitation_resend_view(request, pk: int):
+    """The owner sends an open invitation again: a new link, a new expiry."""
+    invitation = _store_invitation(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        invitation = store_invitation_resend(actor=request.cabinet.actor, invitation=invitation)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("We sent the invitation to %(email)s again, valid until %(date)s; the older link no longer works.")
+            % {"email": invitation.email, "date": formats.when(invitation.expires_at, "long")},
+        )
+    return redirect("cabinet:store_settings")
+
+
+@cabinet_view
+def invitation_revoke_view(request, pk: int):
+    """The owner withdraws an open invitation: its link gives nothing from now on."""
+    invitation = _store_invitation(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        store_invitation_revoke(actor=request.cabinet.actor, invitation=invitation)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("The invitation of %(email)s is revoked: its link no longer works.") % {"email": invitation.email},
+        )
+    return redirect("cabinet:store_settings")
 
 
 @cabinet_view
