@@ -145,6 +145,13 @@ def order_open(*, actor: Actor, order: Order) -> Order:
     `accepted_now` is True when this call accepted it (the page says so once), else False."""
     if actor.kind != ActorKind.SELLER:
         return order
+    stored = Order.objects.select_related("store").filter(pk=order.pk).first()
+    if stored is not None and stored.status != Status.NEW:
+        # Opened before: nothing to write, so no row lock for a page view (a writer or the sweep
+        # would wait for it or pass over the order); the member is checked against the stored order.
+        check_actor(actor, stored, allowed=SELLER)
+        stored.accepted_now = False
+        return stored
     with atomic():
         order = lock_order(order)
         check_actor(actor, order, allowed=SELLER)

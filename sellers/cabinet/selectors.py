@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from marketplace import phones
@@ -149,7 +149,9 @@ LIST_COLUMNS = (
 )
 
 
-def order_list(store_id: int, filters: OrderFilters, *, now: datetime) -> QuerySet[Order]:
+def order_list(
+    store_id: int, filters: OrderFilters, *, now: datetime, open_count: int | None = None
+) -> QuerySet[Order] | OpenFirst:
     """The store's orders for the list: overdue first, then by deadline (orders without one
     last, newest first); on the "all" tab open orders before received and cancelled ones. Served
     by (store, status, acceptable_deadline, created_at DESC) and (store, acceptable_deadline,
@@ -179,12 +181,46 @@ def order_list(store_id: int, filters: OrderFilters, *, now: datetime) -> QueryS
         )
     if filters.overdue or filters.due_soon:
         orders = orders.filter(status__in=OPEN_STATUSES)
-    ordering = [F("acceptable_deadline").asc(nulls_last=True), F("created_at").desc(), F("pk").desc()]
+    orders = orders.only(*LIST_COLUMNS).order_by(
+        F("acceptable_deadline").asc(nulls_last=True), F("created_at").desc(), F("pk").desc()
+    )
     if tab.statuses is None:
         # The "all" tab: open orders first (an open order without a deadline, e.g. in delivery,
-        # is not buried among the archive's), then as above.
-        ordering.insert(0, Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1)).asc())
-    return orders.only(*LIST_COLUMNS).order_by(*ordering)
+        # is not buried among the archive's), then the archive, each read in index order.
+        return OpenFirst(
+            orders.filter(status__in=OPEN_STATUSES), orders.exclude(status__in=OPEN_STATUSES), open_count=open_count
+        )
+    return orders
+
+
+class OpenFirst:
+    """Open orders, then the rest, as one sliceable sequence of two index-ordered queries. One
+    ORDER BY CASE … would sort every order of the store to show a page (83 ms at 100,000 orders
+    in bench/cabinet.py); this reads the page's rows and counts the store's open orders, which
+    the tab counts usually know already."""
+
+    def __init__(self, open_orders: QuerySet, archive: QuerySet, *, open_count: int | None = None):
+        self.open_orders, self.archive, self._open_count = open_orders, archive, open_count
+
+    def open_count(self) -> int:
+        if self._open_count is None:
+            self._open_count = self.open_orders.count()
+        return self._open_count
+
+    def __getitem__(self, window: slice) -> list:
+        start, stop = window.start or 0, window.stop
+        opened = self.open_count()
+        rows = list(self.open_orders[start : min(stop, opened)]) if start < opened else []
+        if stop > opened:
+            rows += list(self.archive[max(0, start - opened) : stop - opened])
+        return rows
+
+    def iterator(self, chunk_size: int = 2000):
+        yield from self.open_orders.iterator(chunk_size=chunk_size)
+        yield from self.archive.iterator(chunk_size=chunk_size)
+
+    def __iter__(self):
+        return self.iterator()
 
 
 @dataclass

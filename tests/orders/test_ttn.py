@@ -12,6 +12,8 @@ from orders.services import order_ship, order_split
 from tests.conftest import VALID_TTN
 from tests.orders.support import bring, fetch, order_test_env, refused  # noqa: F401 (order_test_env is a fixture)
 
+pytestmark = pytest.mark.usefixtures("order_test_env")  # messages asserted in English
+
 OTHER_TTN = "20450000000002"
 
 

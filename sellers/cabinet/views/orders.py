@@ -83,7 +83,7 @@ def order_list_view(request):
     now = clock.now()
     counts = order_tab_counts(store.pk)
     page = page_of(
-        order_list(store.pk, filters, now=now),
+        order_list(store.pk, filters, now=now, open_count=None if filters.narrowed else counts.exact("active")),
         int_param(request.GET.get("page")),
         total=None if filters.narrowed else counts.exact(tab),
     )
