@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.db import models
+from django.template.defaultfilters import yesno
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from marketplace.actors import ActorKind
 from marketplace.calendar import platform
+from marketplace.formats import money, when
 from marketplace.models import ProcessingPolicy
 from marketplace.worktime import KYIV
 
@@ -68,10 +71,20 @@ def _reason(text: str | None) -> str:
 
 
 def _display(model_field, value) -> str:
+    """A changed value as people read it in the active language (issue 11): labels for choices,
+    money and dates through marketplace.formats, booleans as words, “—” for none."""
     if value is None or value == "":
         return "—"
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(model_field, models.DecimalField):
+        return money(value)
+    if isinstance(model_field, models.DateTimeField):  # before DateField: it is one
+        return when(value, "short")
+    if isinstance(model_field, models.DateField):
+        return when(value, "long")
+    if isinstance(model_field, models.BooleanField):
+        return yesno(value)
     return str(value)
 
 

@@ -266,6 +266,17 @@ SUITS_DELIVERY = {
     "ready_for_pickup": rules.is_pickup,
     "mark_received": rules.seller_can_mark_received,
 }
+# The natural next step of each open status, most wanted first: the first of them the order
+# allows now is the page's one primary action (the others stay, as secondary ones). Cancelling
+# is never the next step. `new` is accepted on opening the page; a carrier's `in_delivery` waits
+# for the carrier's hand-over, so it has none.
+PRIMARY_ACTIONS = {
+    Status.ACCEPTED: ("confirm",),
+    Status.CONFIRMED: ("pack", "ship", "ready_for_pickup"),
+    Status.AWAITING_SHIPMENT: ("ship", "ready_for_pickup"),
+    Status.IN_DELIVERY: ("mark_received",),
+    Status.AWAITING_PICKUP: ("mark_received",),
+}
 ACTION_LABELS = {
     "confirm": _("Confirm the order"),
     "pack": _("Packed: awaiting shipment"),
@@ -281,6 +292,7 @@ class OrderAction:
     name: str
     label: object
     blocked_by: list[str] = field(default_factory=list)
+    primary: bool = False  # the one next step the page emphasises (PRIMARY_ACTIONS)
 
     @property
     def available(self) -> bool:
@@ -290,7 +302,8 @@ class OrderAction:
 def order_actions(order: Order) -> list[OrderAction]:
     """The seller's transitions from the order's current status, from django-fsm: available
     ones (every condition met, `get_available_status_transitions`, or only the conditions
-    their form fills in unmet) and blocked ones with the rules that stop them."""
+    their form fills in unmet) and blocked ones with the rules that stop them. At most one
+    available action is `primary` (PRIMARY_ACTIONS) and comes first; cancelling comes last."""
     available = {t.name for t in order.get_available_status_transitions()}
     actions = []
     for name in SELLER_TRANSITIONS:
@@ -310,7 +323,12 @@ def order_actions(order: Order) -> list[OrderAction]:
             if cond not in skipped and not cond(order)
         ]
         actions.append(OrderAction(name, ACTION_LABELS[name], unmet))
-    return actions
+    by_name = {action.name: action for action in actions if action.available}
+    primary = next((by_name[name] for name in PRIMARY_ACTIONS.get(order.status, ()) if name in by_name), None)
+    if primary is not None:
+        primary.primary = True
+    # The primary action first, cancelling last, the rest in SELLER_TRANSITIONS' order.
+    return sorted(actions, key=lambda action: (not action.primary, action.name == "cancel"))
 
 
 def seller_cancel_reasons(order: Order) -> list[tuple[str, object]]:

@@ -4,16 +4,20 @@ shown to people")."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from html import unescape
 
 import pytest
 from django.conf import settings
+from django.db import models
 from django.urls import reverse
 from django.utils import translation
 
 from orders.choices import CancelReason
-from orders.selectors import order_timeline
+from orders.models import Order
+from orders.selectors import _display, order_timeline
 from orders.services import order_expire
+from tests.conftest import ready_delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +79,71 @@ def test_the_timeline_entries_carry_labels_for_every_page(expired, language):
 
 def _changes(entry):
     return [(change.field, change.old, change.new) for change in entry.changes]
+
+
+# --- money and dates in the language's format (issue 11, "one format per language") --------------
+
+# The order's delivery cost goes "—" → 70.00 and its ship-by date "—" → PINNED_NOW + 2 days.
+FORMATTED = {
+    "uk": {"cost": "— → 70,00\u00a0₴", "ship_by": "— → 26 листопада 2026"},
+    "en": {"cost": "— → ₴70.00", "ship_by": "— → 26 November 2026"},
+}
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+RAW_DECIMAL = re.compile(r"(?<![₴\d,.\u202f])\d+\.\d\d(?![\d.])")  # "70.00", not "₴70.00" nor "24.11.2026"
+
+
+@pytest.fixture
+def delivery_set(place_order, seller):
+    order = place_order()
+    assert order.delivery_cost is None and order.ship_by is None
+    return ready_delivery(order, seller)
+
+
+def assert_formatted(text: str, language: str) -> None:
+    with translation.override(language):
+        cost, ship_by = translation.gettext("delivery cost"), translation.gettext("ship-by date")
+    assert f"{cost}: {FORMATTED[language]['cost']}" in text, text
+    assert f"{ship_by}: {FORMATTED[language]['ship_by']}" in text, text
+    assert not ISO_DATE.search(text), text
+    assert not RAW_DECIMAL.search(text), text
+    assert "None" not in text, text
+
+
+@pytest.mark.parametrize("language", ["uk", "en"])
+def test_the_entries_show_money_and_dates_in_the_language(delivery_set, language):
+    with translation.override(language):
+        entries = order_timeline(delivery_set)
+    shown = "\n".join(f"{field}: {old} → {new}" for entry in entries for field, old, new in _changes(entry))
+    assert_formatted(shown, language)
+
+
+@pytest.mark.parametrize("language", ["uk", "en"])
+def test_the_cabinet_journal_shows_money_and_dates_in_the_language(client, manager, delivery_set, language):
+    client.force_login(manager)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get(reverse("cabinet:order_detail", args=[delivery_set.pk]))
+    assert response.status_code == 200
+    journal = response.content.decode().split('<ol class="timeline">', 1)[1].split("</ol>", 1)[0]
+    assert_formatted(unescape(re.sub(r"<[^>]+>", "", journal)), language)
+
+
+@pytest.mark.parametrize("language", ["uk", "en"])
+def test_the_admin_timeline_shows_money_and_dates_in_the_language(client, moderator, delivery_set, language):
+    client.force_login(moderator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get(reverse("admin:orders_order_change", args=[delivery_set.pk]))
+    assert response.status_code == 200
+    assert_formatted(timeline_text(response.content.decode()), language)
+
+
+@pytest.mark.parametrize(
+    ("language", "moment", "yes", "no"),
+    [("uk", "24.11.2026 15:30", "так", "ні"), ("en", "24.11.2026 15:30", "yes", "no")],
+)
+def test_moments_in_kyiv_time_booleans_as_words_and_none_as_a_dash(language, moment, yes, no):
+    visit = Order._meta.get_field("courier_visit_at")
+    flag = models.BooleanField()
+    with translation.override(language):
+        assert _display(visit, datetime(2026, 11, 24, 13, 30, tzinfo=UTC)) == moment
+        assert (_display(flag, True), _display(flag, False)) == (yes, no)
+        assert _display(visit, None) == _display(Order._meta.get_field("delivery_cost"), None) == "—"

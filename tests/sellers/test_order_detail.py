@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import resolve, reverse
@@ -15,7 +16,7 @@ from marketplace.formats import money
 from orders.choices import CancelReason, Status
 from orders.models import CallAttempt, Order, OrderComment
 from orders.rules import editing_windows
-from orders.services import order_cancel, order_confirm, order_open, order_ready_for_pickup, order_ship
+from orders.services import order_cancel, order_confirm, order_open, order_pack, order_ready_for_pickup, order_ship
 from sellers.cabinet.views import orders as order_views
 from sellers.models import Offer
 from tests.conftest import VALID_PHONE, VALID_TTN, ready_delivery
@@ -694,3 +695,128 @@ def test_shipping_with_another_orders_ttn_is_refused_on_the_page(manager_client,
     response = manager_client.post(url("order_ship", confirmed), {"ship-ttn": VALID_TTN})
     assert response.status_code == 422 and f"already on order #{shipped.pk}" in response.content.decode()
     assert snapshot(confirmed) == before
+
+
+# --- one primary next step per status (issue 11) ---------------------------------------------
+
+
+class ActionButtons(HTMLParser):
+    """The order page's action forms: for each `data-action`, the classes of its submit buttons
+    and the names of its fields."""
+
+    def __init__(self):
+        super().__init__()
+        self.buttons: dict[str, list[str]] = {}
+        self.fields: dict[str, set[str]] = {}
+        self._stack: list[str | None] = []  # the data-action of each open form/details
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("form", "details"):
+            action = attrs.get("data-action") or (self._stack[-1] if self._stack else None)
+            self._stack.append(action)
+            if action:
+                self.buttons.setdefault(action, [])
+                self.fields.setdefault(action, set())
+        elif self._stack and self._stack[-1]:
+            action = self._stack[-1]
+            if tag == "button":
+                self.buttons[action].append(attrs.get("class") or "")
+            elif tag in ("input", "select", "textarea") and attrs.get("name"):
+                self.fields[action].add(attrs["name"])
+
+    def handle_endtag(self, tag):
+        if tag in ("form", "details") and self._stack:
+            self._stack.pop()
+
+
+def action_buttons(response) -> ActionButtons:
+    parser = ActionButtons()
+    parser.feed(response.content.decode())
+    return parser
+
+
+def primary_actions(response) -> list[str]:
+    parsed = action_buttons(response)
+    return [name for name, classes in parsed.buttons.items() for c in classes if "primary" in c.split()]
+
+
+def order_in(place_order, seller, method: str, status: Status) -> Order:
+    """An order of `method` delivery brought to `status` by the seller's own steps."""
+    order = order_open(actor=seller, order=place_order(delivery_method=method))
+    if status == Status.ACCEPTED:
+        return ready_delivery(order, seller, method=method)
+    order = order_confirm(actor=seller, order=ready_delivery(order, seller, method=method))
+    if status == Status.AWAITING_SHIPMENT:
+        order = order_pack(actor=seller, order=order)
+    elif status == Status.IN_DELIVERY:
+        kwargs = (
+            {"ttn": VALID_TTN}
+            if method == "nova_poshta"
+            else {"courier_phone": "+380671234567", "courier_visit_at": timezone.now() + timedelta(hours=3)}
+        )
+        order = order_ship(actor=seller, order=order, **kwargs)
+    elif status == Status.AWAITING_PICKUP:
+        order = order_ready_for_pickup(actor=seller, order=order)
+    assert fetch(order).status == status
+    return order
+
+
+@pytest.mark.parametrize(
+    "method, status, primary, secondary",
+    [
+        ("courier", Status.ACCEPTED, "confirm", set()),
+        ("courier", Status.CONFIRMED, "pack", {"ship"}),
+        ("courier", Status.AWAITING_SHIPMENT, "ship", set()),
+        ("courier", Status.IN_DELIVERY, "mark_received", set()),
+        ("nova_poshta", Status.ACCEPTED, "confirm", set()),
+        ("nova_poshta", Status.CONFIRMED, "pack", {"ship"}),
+        ("nova_poshta", Status.AWAITING_SHIPMENT, "ship", set()),
+        ("pickup", Status.ACCEPTED, "confirm", set()),
+        ("pickup", Status.CONFIRMED, "pack", {"ready_for_pickup"}),
+        ("pickup", Status.AWAITING_SHIPMENT, "ready_for_pickup", set()),
+        ("pickup", Status.AWAITING_PICKUP, "mark_received", set()),
+    ],
+)
+def test_each_open_status_shows_one_primary_next_action(
+    manager_client, place_order, seller, method, status, primary, secondary
+):
+    order = order_in(place_order, seller, method, status)
+    response = manager_client.get(url("order_detail", order))
+    assert primary_actions(response) == [primary]
+    parsed = action_buttons(response)
+    # The machine's allowed set is unchanged: the rest are shown, as secondary buttons.
+    assert set(parsed.buttons) == {primary, *secondary, "cancel"}
+    for name in secondary:
+        assert parsed.buttons[name] == ["secondary"], name
+    # Cancelling is always there, never primary, and last.
+    assert parsed.buttons["cancel"] == ["danger"]
+    rows = [row["action"] for row in response.context["action_rows"]]
+    assert [a.name for a in rows if a.primary] == [primary]
+    assert rows[0].name == primary and rows[-1].name == "cancel"
+
+
+def test_the_primary_ship_step_asks_what_the_delivery_needs(manager_client, place_order, seller):
+    courier = order_in(place_order, seller, "courier", Status.AWAITING_SHIPMENT)
+    fields = action_buttons(manager_client.get(url("order_detail", courier))).fields["ship"]
+    assert {"ship-courier_phone", "ship-courier_visit_at"} <= fields and "ship-ttn" not in fields
+    carrier = order_in(place_order, seller, "nova_poshta", Status.AWAITING_SHIPMENT)
+    fields = action_buttons(manager_client.get(url("order_detail", carrier))).fields["ship"]
+    assert "ship-ttn" in fields and "ship-courier_phone" not in fields
+
+
+def test_a_carrier_in_delivery_has_no_primary_step(manager_client, place_order, seller):
+    """The carrier hands the parcel over; the seller may only cancel, which is never primary."""
+    order = order_in(place_order, seller, "nova_poshta", Status.IN_DELIVERY)
+    response = manager_client.get(url("order_detail", order))
+    assert primary_actions(response) == []
+    assert action_buttons(response).buttons == {"cancel": ["danger"]}
+
+
+def test_a_blocked_next_step_is_not_primary_and_nothing_else_takes_its_place(manager_client, accepted):
+    response = manager_client.get(url("order_detail", accepted))  # confirm waits for the terms
+    assert primary_actions(response) == []
+    assert [(a.name, a.primary) for a in (row["action"] for row in response.context["action_rows"])] == [
+        ("confirm", False),
+        ("cancel", False),
+    ]
