@@ -2,12 +2,7 @@
 marketplace/db.py folds both sides with Python's casefold. Runs in a separate process on a
 temporary SQLite file, like tests/test_sqlite_smoke.py; the clock is pinned as the suite's."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.sqlite_support import run_on_sqlite
 
 SCRIPT = r"""
 from datetime import datetime
@@ -59,20 +54,6 @@ with time_machine.travel(datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/K
 
 
 def test_search_folds_cyrillic_case_on_sqlite(tmp_path):
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_", "TEST_DATABASE"))}
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "marketplace.settings",
-            "DEBUG": "1",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-            "VAR_DIR": str(tmp_path / "var"),
-            "CELERY_TASK_ALWAYS_EAGER": "0",
-            "TELEGRAM_BOT_TOKEN": "",
-            "ANYMAIL_ESP": "",
-        }
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
+    result = run_on_sqlite(SCRIPT, tmp_path, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
     assert "sqlite search ok" in result.stdout

@@ -5,14 +5,9 @@ file, as `make run` does: migrate, seed the demo and 300 bulk orders, open the a
 list, deliver the outbox. The process's clock is pinned like the suite's (tests/conftest.py).
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.sqlite_support import run_on_sqlite
 
 SCRIPT = r"""
 import sys
@@ -68,20 +63,6 @@ with time_machine.travel(datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/K
 
 @pytest.mark.slow
 def test_make_run_paths_work_on_sqlite(tmp_path):
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_", "TEST_DATABASE"))}
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "marketplace.settings",
-            "DEBUG": "1",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-            "VAR_DIR": str(tmp_path / "var"),
-            "CELERY_TASK_ALWAYS_EAGER": "0",
-            "TELEGRAM_BOT_TOKEN": "",
-            "ANYMAIL_ESP": "",
-        }
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-    )
+    result = run_on_sqlite(SCRIPT, tmp_path, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
     assert "orders=" in result.stdout
