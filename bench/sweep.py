@@ -1,6 +1,6 @@
 """Benchmark of the deadline sweep on PostgreSQL.
 
-    .venv/bin/python bench/sweep.py [--small]
+    .venv/bin/python bench/sweep.py [--small] [--profile]
 
 Starts a throwaway PostgreSQL, loads orders with `seed_demo --orders` (≈10% open), gives the
 open orders future deadlines, and measures:
@@ -11,7 +11,9 @@ The last line is one JSON object with those keys.
 
 from __future__ import annotations
 
+import cProfile
 import json
+import pstats
 import os
 import statistics
 import sys
@@ -130,10 +132,17 @@ def main() -> None:
 
     due = make_due(10_000)
     before = counts(due)
+    profiler = cProfile.Profile() if "--profile" in sys.argv else None
     start = time.perf_counter()
+    if profiler:
+        profiler.enable()
     result = sweep(now=clock.now())
+    if profiler:
+        profiler.disable()
     expired = result.expired
     elapsed = time.perf_counter() - start
+    if profiler:  # the top of the due sweep, for docs/benchmarks.md (times inflated by the profiler)
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
     after = counts(due)
     # Every due order expired exactly once: one fee and one history row each.
     assert expired == len(due) == after["fees"] - before["fees"] == after["history"] - before["history"], result
