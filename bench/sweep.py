@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import cProfile
 import json
-import pstats
 import os
+import pstats
 import statistics
 import sys
 import time
