@@ -131,19 +131,32 @@ def _my_language(request):
     return _page(request, my_language_form=form, status=422)
 
 
-def _store_language(request):
-    form = StoreLanguageForm(request.POST, prefix="store")
+def _save_form(request, form, *, context_key: str, save, saved: str, field=None):
+    """A settings form's post: a valid form goes to its service (`save(cleaned_data)`); a
+    refusal is shown at `field` (a name, a function of the error, or None for the form's top),
+    with nothing changed; a success says `saved` and goes back to the page."""
     if form.is_valid():
         try:
-            store_update_language(
-                actor=request.cabinet.actor, store=request.cabinet.store, language=form.cleaned_data["language"]
-            )
+            save(form.cleaned_data)
         except ServiceError as error:
-            form.add_error("language", error.message)
+            form.add_error(field(error) if callable(field) else field, error.message)
         else:
-            messages.success(request, _("The store's language is saved."))
+            messages.success(request, saved)
             return redirect("cabinet:store_settings")
-    return _page(request, store_language_form=form, status=422)
+    return _page(request, **{context_key: form}, status=422)
+
+
+def _store_language(request):
+    return _save_form(
+        request,
+        StoreLanguageForm(request.POST, prefix="store"),
+        context_key="store_language_form",
+        field="language",
+        save=lambda data: store_update_language(
+            actor=request.cabinet.actor, store=request.cabinet.store, language=data["language"]
+        ),
+        saved=_("The store's language is saved."),
+    )
 
 
 def _profile(request):
@@ -151,42 +164,38 @@ def _profile(request):
     service refuses a manager)."""
     store = request.cabinet.store
     form = StoreProfileForm(request.POST, request.FILES, store=store, prefix="profile")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            store_update_profile(
-                actor=request.cabinet.actor,
-                store=store,
-                pickup_address=data["pickup_address"],
-                pickup_hours=data["pickup_hours"],
-                phone=data["phone"],
-                logo=data["logo"] or None,
-                remove_logo=bool(data.get("remove_logo")),
-            )
-        except ServiceError as error:
-            form.add_error(error.code if error.code in form.fields else None, error.message)
-        else:
-            messages.success(request, _("The store's profile is saved."))
-            return redirect("cabinet:store_settings")
-    return _page(request, profile_form=form, status=422)
+    return _save_form(
+        request,
+        form,
+        context_key="profile_form",
+        field=lambda error: error.code if error.code in form.fields else None,
+        save=lambda data: store_update_profile(
+            actor=request.cabinet.actor,
+            store=store,
+            pickup_address=data["pickup_address"],
+            pickup_hours=data["pickup_hours"],
+            phone=data["phone"],
+            logo=data["logo"] or None,
+            remove_logo=bool(data.get("remove_logo")),
+        ),
+        saved=_("The store's profile is saved."),
+    )
 
 
 @cabinet_view
 def store_email_view(request):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    form = StoreEmailForm(request.POST)
-    if form.is_valid():
-        try:
-            store_update_email(
-                actor=request.cabinet.actor, store=request.cabinet.store, email=form.cleaned_data["email"]
-            )
-        except ServiceError as error:
-            form.add_error("email", error.message)
-        else:
-            messages.success(request, _("The store's e-mail is saved."))
-            return redirect("cabinet:store_settings")
-    return _page(request, email_form=form, status=422)
+    return _save_form(
+        request,
+        StoreEmailForm(request.POST),
+        context_key="email_form",
+        field="email",
+        save=lambda data: store_update_email(
+            actor=request.cabinet.actor, store=request.cabinet.store, email=data["email"]
+        ),
+        saved=_("The store's e-mail is saved."),
+    )
 
 
 @cabinet_view
@@ -313,12 +322,10 @@ def notification_prefs_view(request):
         return HttpResponseNotAllowed(["POST"])
     membership = request.cabinet.membership
     form = PreferencesForm(request.POST, current=preferences_for(membership))
-    if form.is_valid():
-        try:
-            preferences_update(membership, form.choices())
-        except ServiceError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Your notification settings are saved."))
-            return redirect("cabinet:store_settings")
-    return _page(request, prefs_form=form, status=422)
+    return _save_form(
+        request,
+        form,
+        context_key="prefs_form",
+        save=lambda _data: preferences_update(membership, form.choices()),
+        saved=_("Your notification settings are saved."),
+    )
