@@ -2,7 +2,6 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -10,7 +9,7 @@ urlpatterns = [
     path("cabinet/", include("sellers.cabinet.urls")),
     path("telegram/", include("notifications.urls")),
     path("o/", include("orders.urls")),
-    path("", RedirectView.as_view(pattern_name="cabinet:order_list"), name="root"),
+    path("", include("orders.storefront.urls")),
 ]
 
 if settings.DEBUG:  # stores' logos; in production the web server serves MEDIA_ROOT

@@ -45,6 +45,13 @@ class DeliveryMethod(models.TextChoices):
 CARRIER_METHODS = (DeliveryMethod.NOVA_POSHTA,)
 
 
+class OrderSource(models.TextChoices):
+    """Where an order came from: the seller sees it on the order (docs/rules.md §1)."""
+
+    STOREFRONT = "storefront", _("Storefront")
+    API = "api", _("API")
+
+
 class PaymentMethod(models.TextChoices):
     CASH_ON_DELIVERY = "cod", _("Cash on delivery")
     CARD_ONLINE = "card", _("Card online")

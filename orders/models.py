@@ -18,6 +18,7 @@ from .choices import (
     OPEN_STATUSES,
     CancelReason,
     DeliveryMethod,
+    OrderSource,
     PaymentMethod,
     Status,
 )
@@ -52,6 +53,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
     courier_visit_at = models.DateTimeField(_("courier's visit"), null=True, blank=True)
     payment_method = models.CharField(
         _("payment method"), max_length=10, choices=PaymentMethod.choices, default=PaymentMethod.CASH_ON_DELIVERY
+    )
+
+    source = models.CharField(
+        _("placed through"), max_length=12, choices=OrderSource.choices, default=OrderSource.STOREFRONT
     )
 
     items_total = models.DecimalField(_("items total"), max_digits=12, decimal_places=2, default=0)

@@ -18,7 +18,7 @@ from notifications.services import notify
 from orders.fees import fee_charge
 from sellers.models import FeeCharge, Offer, Store
 
-from ..choices import CARRIER_METHODS, OPEN_STATUSES, DeliveryMethod, PaymentMethod, Status
+from ..choices import CARRIER_METHODS, OPEN_STATUSES, DeliveryMethod, OrderSource, PaymentMethod, Status
 from ..models import Order, OrderItem
 from ..rules import valid_ttn
 from .base import (
@@ -82,6 +82,7 @@ def order_place(
     delivery_branch: str = "",
     delivery_address: str = "",
     payment_method: str = PaymentMethod.CASH_ON_DELIVERY,
+    source: str = OrderSource.STOREFRONT,
 ) -> Order:
     """A buyer places an order: stock is reserved, the store is told."""
     if not buyer_name.strip() or not buyer_phone.strip():
@@ -97,6 +98,8 @@ def order_place(
         raise RuleViolation(_("Unknown delivery method."))
     if payment_method not in PaymentMethod.values:
         raise RuleViolation(_("Unknown payment method."))
+    if source not in OrderSource.values:
+        raise RuleViolation(_("Unknown order source."))
     if store.is_suspended or store.offers_hidden:
         raise RuleViolation(_("This store does not take orders now."))
     actor = Actor.buyer()
@@ -123,6 +126,7 @@ def order_place(
             delivery_branch=delivery_branch,
             delivery_address=delivery_address,
             payment_method=payment_method,
+            source=source,
             items_total=items_total,
             total=items_total,
         )
