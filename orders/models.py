@@ -55,6 +55,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
         _("payment method"), max_length=10, choices=PaymentMethod.choices, default=PaymentMethod.CASH_ON_DELIVERY
     )
 
+    # Goods of an order cancelled while with a carrier come back with the parcel: they go back on
+    # sale when the return arrives or the seller confirms it (docs/rules.md §8), not at the cancel.
+    return_expected_since = models.DateTimeField(_("return of the goods expected since"), null=True, blank=True)
+    return_received_at = models.DateTimeField(_("goods returned to the store"), null=True, blank=True)
+
     source = models.CharField(
         _("placed through"), max_length=12, choices=OrderSource.choices, default=OrderSource.STOREFRONT
     )
@@ -279,3 +284,8 @@ class CallAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.order_id}: {self.outcome} at {self.called_at:%Y-%m-%d %H:%M}"
+
+
+from .tracking.models import Parcel, TrackingEvent  # noqa: E402  (models of this app, kept in orders/tracking/)
+
+__all__ = ["CallAttempt", "Order", "OrderComment", "OrderItem", "Parcel", "TrackingEvent"]
