@@ -1,11 +1,20 @@
 """Outbox drain benchmark: 10,000 pending e-mails through our real delivery code to a local
 fake ESP (Postmark's API, driven by django-anymail), on a PostgreSQL started for the run.
 
-    .venv/bin/python bench/outbox.py [--messages 10000] [--workers 4] [--batch 100]
+    .venv/bin/python bench/outbox.py [--messages 10000] [--workers 4] [--batch 100] [--profile]
 
 Several worker processes claim batches with SKIP LOCKED and keep one HTTP session each.
-Prints human-readable lines, then one JSON object as the last line:
-messages_per_s (target >= 500), lost (must be 0), duplicates (should be 0).
+
+The floor, measured in the same run before the drain: `raw_posts_per_s` — the same number of
+worker processes POSTing the same payloads (the Postmark JSON bodies anymail sends for these
+messages: the rendered confirmation, one per recipient, built before the clock starts) to the
+same fake ESP over kept-alive connections (one `requests.Session` each, as our transport uses),
+with no database, no rendering, no Django. `outbox_to_raw` = messages_per_s / raw_posts_per_s.
+`--profile` runs one more drain of the same rows in a single worker under cProfile and prints
+its top lines (not part of the figures).
+
+Prints human-readable lines, then one JSON object as the last line: messages_per_s,
+raw_posts_per_s, outbox_to_raw (target >= 0.6), lost (must be 0), duplicates (should be 0).
 """
 
 from __future__ import annotations
@@ -29,8 +38,8 @@ ESP_TOKEN = "bench-server-token"
 
 
 class FakeESP:
-    """Postmark's /email endpoint on a lean asyncio HTTP/1.1 server (keep-alive, one write per
-    answer) in a thread of this process; counts what it accepts by X-Outbox-Id."""
+    """Postmark's /email and /email/batch endpoints on a lean asyncio HTTP/1.1 server (keep-alive,
+    one write per answer) in a thread of this process; counts what it accepts by X-Outbox-Id."""
 
     def __init__(self):
         self.accepted: Counter = Counter()
@@ -45,17 +54,10 @@ class FakeESP:
                 head = await reader.readuntil(b"\r\n\r\n")
                 length = int(re.search(rb"(?i)content-length:\s*(\d+)", head).group(1))
                 body = json.loads(await reader.readexactly(length))
-                outbox_id = next(h["Value"] for h in body["Headers"] if h["Name"] == "X-Outbox-Id")
-                self.accepted[int(outbox_id)] += 1
-                answer = json.dumps(
-                    {
-                        "To": body["To"],
-                        "SubmittedAt": "2026-01-01T00:00:00Z",
-                        "MessageID": f"bench-{outbox_id}",
-                        "ErrorCode": 0,
-                        "Message": "OK",
-                    }
-                ).encode()
+                if isinstance(body, list):  # POST /email/batch: one result per message, in order
+                    answer = json.dumps([self.accept(one) for one in body]).encode()
+                else:  # POST /email
+                    answer = json.dumps(self.accept(body)).encode()
                 writer.write(
                     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
                     + str(len(answer)).encode()
@@ -67,6 +69,17 @@ class FakeESP:
             pass
         finally:
             writer.close()
+
+    def accept(self, body: dict) -> dict:
+        outbox_id = next(h["Value"] for h in body["Headers"] if h["Name"] == "X-Outbox-Id")
+        self.accepted[int(outbox_id)] += 1
+        return {
+            "To": body["To"],
+            "SubmittedAt": "2026-01-01T00:00:00Z",
+            "MessageID": f"bench-{outbox_id}",
+            "ErrorCode": 0,
+            "Message": "OK",
+        }
 
     def stop(self):
         self.loop.call_soon_threadsafe(self.server.close)
@@ -160,6 +173,88 @@ def create_pending(count: int) -> None:
     OutboxMessage.objects.bulk_create(rows, batch_size=2000)
 
 
+def raw_payloads(count: int) -> list[bytes]:
+    """The request bodies anymail's Postmark backend sends for the pending rows: the first
+    row rendered as the worker renders it (the others differ only in number and address)."""
+    from django.conf import settings
+
+    from notifications.models import OutboxMessage
+    from notifications.rendering import render_message
+
+    first = OutboxMessage.objects.order_by("pk").first()
+    content = render_message(first)
+    bodies = []
+    for pk, recipient in OutboxMessage.objects.order_by("pk").values_list("pk", "recipient")[:count]:
+        body = {
+            "From": settings.DEFAULT_FROM_EMAIL,
+            "To": recipient,
+            "Subject": content["subject"],
+            "Headers": [{"Name": "X-Outbox-Id", "Value": str(pk)}],
+            "TextBody": content["text"],
+            "HtmlBody": content["html"],
+        }
+        bodies.append(json.dumps(body, ensure_ascii=False).encode())
+    return bodies
+
+
+def raw_worker(url: str, bodies: list[bytes], results) -> None:
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    headers = {
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "X-Postmark-Server-Token": ESP_TOKEN,
+    }
+    sent = 0
+    for body in bodies:
+        response = session.post(url + "email", data=body, headers=headers, timeout=30)
+        response.raise_for_status()
+        response.json()
+        sent += 1
+    session.close()
+    results.put(sent)
+
+
+def raw_posts(url: str, bodies: list[bytes], workers: int) -> float:
+    """POSTs per second of `workers` processes sending `bodies` between them."""
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    shares = [bodies[k::workers] for k in range(workers)]
+    processes = [context.Process(target=raw_worker, args=(url, share, results)) for share in shares]
+    started = time.perf_counter()
+    for process in processes:
+        process.start()
+    sent = sum(results.get(timeout=600) for _ in processes)
+    elapsed = time.perf_counter() - started
+    for process in processes:
+        process.join(30)
+    return sent / elapsed
+
+
+def profile_drain(batch: int) -> None:
+    """One more drain of the same rows, in this process under cProfile: the top lines."""
+    import cProfile
+    import pstats
+
+    from django.utils import timezone
+
+    from notifications.delivery import drain
+    from notifications.models import OutboxMessage
+
+    OutboxMessage.objects.update(
+        status="pending", claim=None, attempts=0, sent_at=None, provider_message_id="", next_attempt_at=timezone.now()
+    )
+    profiler = cProfile.Profile()
+    profiler.enable()
+    drain(batch_size=batch)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(30)
+    stats.sort_stats("tottime").print_stats(20)
+
+
 def worker(batch: int, results) -> None:
     from django.db import connections
 
@@ -175,6 +270,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--profile", action="store_true", help="profile one more drain in one worker")
     args = parser.parse_args()
 
     esp = FakeESP()
@@ -188,7 +284,12 @@ def main() -> None:
 
     create_pending(args.messages)
     print(f"{OutboxMessage.objects.filter(status='pending').count()} pending messages")
+    bodies = raw_payloads(args.messages)
     connections.close_all()
+
+    raw_rate = raw_posts(esp_url, bodies, args.workers)
+    print(f"floor: {args.workers} workers POSTing the same {len(bodies)} payloads, no database: {raw_rate:.0f} posts/s")
+    esp.accepted.clear()
 
     context = multiprocessing.get_context("fork")
     results = context.Queue()
@@ -212,11 +313,16 @@ def main() -> None:
         f"({rate:.0f} messages/s); per worker {per_worker}"
     )
     print(f"ESP accepted {sum(esp.accepted.values())} messages; lost {lost}; duplicates {duplicates}")
+    print(f"outbox/raw {rate / raw_rate:.2f} (target >= 0.6)")
+    if args.profile:
+        profile_drain(args.batch)
     esp.stop()
     print(
         json.dumps(
             {
                 "messages_per_s": round(rate, 1),
+                "raw_posts_per_s": round(raw_rate, 1),
+                "outbox_to_raw": round(rate / raw_rate, 3),
                 "lost": lost,
                 "duplicates": duplicates,
                 "messages": args.messages,

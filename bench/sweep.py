@@ -4,9 +4,20 @@
 
 Starts a throwaway PostgreSQL, loads orders with `seed_demo --orders` (≈10% open), gives the
 open orders future deadlines, and measures:
-- idle_sweep_ms_100k / idle_sweep_ms_1m: median time of a sweep with nothing due;
-- due_per_s: 10,000 due orders expired by one sweep (history, stock, fee and outbox rows).
-The last line is one JSON object with those keys.
+- idle_sweep_ms_100k / idle_sweep_ms_1m: median time of 200 sweeps with nothing due on each table
+  size, measured in 10 interleaved rounds of 20 (the smaller database is copied before the bigger
+  load), so both come from the same minutes and load; the idle pass is checked to be one query;
+- due_per_s: 10,000 due orders expired by the sweep (history, stock, fee and outbox rows);
+- raw_sql_per_s: the floor, measured in the same run on another 10,000 due orders: the same
+  expiry by set-based SQL alone, batch by batch (claim and cancel the batch in one UPDATE …
+  FOR UPDATE SKIP LOCKED; history, fee, stock, offer-history and outbox rows by INSERT … SELECT
+  or UPDATE … FROM; no Python per row) — in the bench only. The floor and the sweep run in 4
+  interleaved rounds of 2,500 due orders each (which goes first alternates), each rate the total
+  over its rounds, so a burst of load elsewhere falls on both;
+- sweep_to_raw = due_per_s / raw_sql_per_s (target ≥ 0.5) and idle_1m_to_100k (target ≤ 1.2),
+  ratios that do not move with the machine's speed as the absolute figures do.
+The last line is one JSON object with those keys. --small loads 10k and 100k orders instead of
+100k and 1M (the issue's sizes, the default); --profile prints the due sweep's cProfile.
 """
 
 from __future__ import annotations
@@ -63,23 +74,82 @@ def give_open_orders_future_deadlines() -> int:
     return count
 
 
-def idle_sweep_ms(runs: int = 50) -> float:
+def idle_sweep_times(runs: int) -> list[float]:
     from marketplace import clock
     from orders.sweep import sweep
 
-    sweep()  # warm caches (platform calendar, connection)
+    sweep()  # warm caches (platform calendar, connection, the plan)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         result = sweep(now=clock.now())
         times.append((time.perf_counter() - start) * 1000)
         assert result.expired == result.reminded == 0 and not result.stalled, result
-    return statistics.median(times)
+    return times
 
 
-def make_due(n: int) -> list[int]:
-    """Turn the n newest orders (with their items) into `new` orders whose deadline passed an
-    hour ago (fees of the received ones are not seeded, so none is in the way)."""
+def use_database(name: str) -> None:
+    """Point the default connection at `name` (the next query connects to it)."""
+    from django.db import connection
+
+    connection.close()
+    connection.settings_dict["NAME"] = name
+
+
+def copy_database(copy: str) -> None:
+    """The loaded database as it is now, copied to `copy` (CREATE DATABASE … TEMPLATE: no other
+    session may be connected to the source meanwhile)."""
+    import psycopg
+    from django.db import connection
+
+    source = connection.settings_dict["NAME"]
+    params = connection.get_connection_params()
+    connection.close()
+    params = {k: v for k, v in params.items() if k in ("host", "port", "user", "password")}
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{copy}"')
+        admin.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{source}"')
+
+
+def idle_medians(databases: dict[str, str], *, rounds: int = 10, runs: int = 20) -> dict[str, float]:
+    """The idle sweep's median on each database (key -> database name), measured in interleaved
+    rounds — `runs` sweeps on one, then on the other, the order alternating — so both medians
+    come from the same minutes and the same load: their ratio is about the table's size, not
+    about the machine's load at two moments minutes apart."""
+    times: dict[str, list[float]] = {key: [] for key in databases}
+    keys = list(databases)
+    for round_ in range(rounds):
+        for key in keys if round_ % 2 == 0 else reversed(keys):
+            use_database(databases[key])
+            times[key] += idle_sweep_times(runs)
+    return {key: statistics.median(values) for key, values in times.items()}
+
+
+def idle_plan() -> tuple[int, str]:
+    """The idle pass's queries (one) and the plan of its claim: the partial `order_due` index."""
+    from django.db import DatabaseError, connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from marketplace import clock
+    from orders.sweep import sweep
+
+    sweep(now=clock.now())  # the platform calendar read once per process, like a running beat
+    with CaptureQueriesContext(connection) as queries:
+        sweep(now=clock.now())
+    # The transaction's own BEGIN/COMMIT are logged too: the statements are what it reads.
+    statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("BEGIN", "COMMIT"))]
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute("EXPLAIN " + statements[0])
+            plan = " / ".join(row[0].strip() for row in cur.fetchall() if "Scan" in row[0])
+    except DatabaseError as error:  # the logged SQL is for reading; its plan is only shown
+        plan = f"(no plan: {error})"
+    return len(statements), plan
+
+
+def make_due(n: int, *, skip: int = 0) -> list[int]:
+    """Turn the n newest orders (after the `skip` newest) with their items into `new` orders whose
+    deadline passed an hour ago (fees of the received ones are not seeded, so none is in the way)."""
     from django.db import connection
 
     with connection.cursor() as cur:
@@ -88,12 +158,124 @@ def make_due(n: int) -> list[int]:
             "excellent_deadline = now() - interval '2 hours', acceptable_deadline = now() - interval '1 hour', "
             "next_check_at = now() - interval '1 hour', reminders_sent = 3, "
             "cancel_reason = '', cancelled_by = '' "
-            "WHERE id IN (SELECT id FROM orders_order ORDER BY id DESC LIMIT %s) RETURNING id",
-            [n],
+            "WHERE id IN (SELECT id FROM orders_order ORDER BY id DESC LIMIT %s OFFSET %s) RETURNING id",
+            [n, skip],
         )
         ids = [row[0] for row in cur.fetchall()]
         cur.execute("ANALYZE orders_order")
     return ids
+
+
+# The floor's statements. %(…)s are the batch's parameters; the batch is claimed like the sweep's
+# (the due index, FOR UPDATE SKIP LOCKED, 500 rows) and cancelled in the same statement.
+RAW_CLAIM_AND_CANCEL = """
+    WITH batch AS (
+        SELECT id FROM orders_order WHERE status = ANY(%(open)s) AND next_check_at <= %(now)s
+        ORDER BY next_check_at LIMIT %(size)s FOR UPDATE SKIP LOCKED
+    )
+    UPDATE orders_order o SET status = 'cancelled', cancel_reason = %(reason)s, cancel_comment = '',
+        cancelled_by = 'platform', status_changed_at = %(now)s, excellent_deadline = NULL,
+        acceptable_deadline = NULL, next_check_at = NULL, reminders_sent = 0
+    FROM batch WHERE o.id = batch.id RETURNING o.id
+"""
+RAW_FEES = """
+    INSERT INTO sellers_feecharge (store_id, order_id, kind, base, percent, amount, charged_at)
+    SELECT store_id, id, 'expired', total, %(percent)s, round(total * %(percent)s / 100, 2), %(now)s
+    FROM orders_order WHERE id = ANY(%(ids)s)
+"""
+RAW_STOCK = """
+    UPDATE sellers_offer f SET stock = f.stock + back.quantity, updated_at = %(now)s
+    FROM (SELECT offer_id, sum(quantity) AS quantity FROM orders_orderitem
+          WHERE order_id = ANY(%(ids)s) AND offer_id IS NOT NULL GROUP BY offer_id) back
+    WHERE f.id = back.offer_id RETURNING f.id
+"""
+_OUTBOX = (
+    "INSERT INTO notifications_outboxmessage (event, audience, channel, recipient, language, template, context, "
+    "dedupe_key, order_id, store_id, status, attempts, next_attempt_at, last_error, provider_message_id, created_at) "
+)
+RAW_OUTBOX_BUYERS = (
+    _OUTBOX
+    + """
+    SELECT 'order_expired', 'buyer', 'email', o.buyer_email, o.buyer_language, 'order_expired_buyer',
+        jsonb_build_object('order', jsonb_build_object('number', o.id, 'status', o.status,
+            'cancel_reason', o.cancel_reason, 'buyer_name', o.buyer_name, 'total', o.total::text,
+            'delivery_method', o.delivery_method, 'items', (
+                SELECT jsonb_agg(jsonb_build_object('title', i.title, 'quantity', i.quantity, 'price', i.price::text))
+                FROM orders_orderitem i WHERE i.order_id = o.id)),
+            'store', jsonb_build_object('name', s.name, 'phone', s.phone)),
+        encode(sha256(convert_to('order_expired|o' || o.id || '|cancelled|buyer|email|' || lower(o.buyer_email),
+            'UTF8')), 'hex'),
+        o.id, o.store_id, 'pending', 0, %(now)s, '', '', %(now)s
+    FROM orders_order o JOIN sellers_store s ON s.id = o.store_id
+    WHERE o.id = ANY(%(ids)s) AND o.buyer_email <> ''
+"""
+)
+RAW_OUTBOX_STORES = (  # one list per store of the batch, to the store's e-mail (else its owner's)
+    _OUTBOX
+    + """
+    SELECT 'orders_expired', 'store', 'email', coalesce(nullif(s.email, ''), u.email), s.language,
+        'orders_expired_store', jsonb_build_object('count', count(*), 'orders', (array_agg(o.id ORDER BY o.id))[1:20]),
+        encode(sha256(convert_to('orders_expired|s' || s.id || '|' || %(batch)s, 'UTF8')), 'hex'),
+        NULL, s.id, 'pending', 0, %(now)s, '', '', %(now)s
+    FROM orders_order o JOIN sellers_store s ON s.id = o.store_id
+    JOIN sellers_storemember m ON m.store_id = s.id AND m.role = 'owner' JOIN auth_user u ON u.id = m.user_id
+    WHERE o.id = ANY(%(ids)s) GROUP BY s.id, u.email
+"""
+)
+RAW_OUTBOX_MODERATORS = (
+    _OUTBOX
+    + """
+    SELECT 'orders_expired_platform', 'moderators', 'email', u.email, 'uk', 'orders_expired_moderators',
+        jsonb_build_object('count', cardinality(%(ids)s::bigint[]), 'orders', (%(ids)s::bigint[])[1:20]),
+        encode(sha256(convert_to('orders_expired_platform|' || %(batch)s || '|' || u.email, 'UTF8')), 'hex'),
+        NULL, NULL, 'pending', 0, %(now)s, '', '', %(now)s
+    FROM auth_user u JOIN auth_user_groups ug ON ug.user_id = u.id JOIN auth_group g ON g.id = ug.group_id
+    WHERE g.name = 'moderators' AND u.is_active AND u.email <> ''
+"""
+)
+
+
+def raw_sql_expire(now, batch_size: int = 500) -> dict[str, int]:
+    """The floor: every due order expired by set-based SQL, one transaction per batch."""
+    from django.db import connection, transaction
+
+    from marketplace.actors import Actor
+    from marketplace.history import record_saved
+    from orders.choices import OPEN_STATUSES
+    from orders.models import Order
+    from sellers.models import Offer
+
+    p = platform_rules()
+    written = {"orders": 0, "outbox": 0, "offers": 0}
+    actor = Actor.platform()
+    while True:
+        with transaction.atomic(), connection.cursor() as cur:
+            params = {"open": list(OPEN_STATUSES), "now": now, "size": batch_size, "reason": p["reason"]}
+            cur.execute(RAW_CLAIM_AND_CANCEL, params)
+            ids = [row[0] for row in cur.fetchall()]
+            if not ids:
+                return written
+            params |= {"ids": ids, "percent": p["percent"], "batch": str(ids[0])}
+            record_saved(Order, ids, date=now, actor=actor, action="expire", reason=p["reason"])
+            cur.execute(RAW_FEES, params)
+            for statement in (RAW_OUTBOX_BUYERS, RAW_OUTBOX_STORES, RAW_OUTBOX_MODERATORS):
+                cur.execute(statement, params)
+                written["outbox"] += cur.rowcount
+            cur.execute(RAW_STOCK, params)
+            offers = [row[0] for row in cur.fetchall()]
+            record_saved(Offer, offers, date=now, actor=actor, action="expire")
+            written["orders"] += len(ids)
+            written["offers"] += len(offers)
+        if len(ids) < batch_size:
+            return written
+
+
+def platform_rules() -> dict:
+    """The expiry reason of a `new` order and the fee, as the policy says (read once)."""
+    from marketplace.calendar import platform
+
+    p = platform()
+    return {"reason": p.rules["new"].on_expiry, "percent": p.fee_percent}
 
 
 def counts(ids):
@@ -108,11 +290,15 @@ def counts(ids):
     }
 
 
+DUE_ROUNDS, DUE_PER_ROUND = 4, 2_500  # 10,000 due orders for the floor and 10,000 for the sweep
+
+
 def main() -> None:
     small = "--small" in sys.argv
     sizes = (10_000, 100_000) if small else (100_000, 1_000_000)
     setup_django()
     from django.core.management import call_command
+    from django.db import connection
 
     from marketplace import clock
     from orders.models import Order
@@ -121,39 +307,83 @@ def main() -> None:
     call_command("seed_demo", verbosity=0, allow_production=True)
     figures = {}
     loaded = Order.objects.count()
-    for size, key in zip(sizes, ("idle_sweep_ms_100k", "idle_sweep_ms_1m"), strict=True):
+    main_db = connection.settings_dict["NAME"]
+    small_db = f"{main_db}_small"
+    for size in sizes:
         start = time.perf_counter()
         call_command("seed_demo", orders=size - loaded, verbosity=0, allow_production=True)
         loaded = size
         print(f"loaded {size:,} orders in {time.perf_counter() - start:.1f} s", flush=True)
         open_count = give_open_orders_future_deadlines()
-        figures[key] = round(idle_sweep_ms(), 2)
-        print(f"{size:,} orders ({open_count:,} open): idle sweep {figures[key]} ms (median of 50)", flush=True)
-
-    due = make_due(10_000)
-    before = counts(due)
-    profiler = cProfile.Profile() if "--profile" in sys.argv else None
-    start = time.perf_counter()
-    if profiler:
-        profiler.enable()
-    result = sweep(now=clock.now())
-    if profiler:
-        profiler.disable()
-    expired = result.expired
-    elapsed = time.perf_counter() - start
-    if profiler:  # the top of the due sweep, for docs/benchmarks.md (times inflated by the profiler)
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
-    after = counts(due)
-    # Every due order expired exactly once: one fee and one history row each.
-    assert expired == len(due) == after["fees"] - before["fees"] == after["history"] - before["history"], result
-    assert not result.failed and not result.stalled, result
-    figures["due_per_s"] = round(len(due) / elapsed)
+        print(f"{size:,} orders ({open_count:,} open)", flush=True)
+        if size == sizes[0]:  # the smaller table kept as it is, for the interleaved idle rounds
+            copy_database(small_db)
+    queries, plan = idle_plan()
+    assert queries == 1, (queries, plan)
+    print(f"idle pass: {queries} query; {plan}", flush=True)
+    medians = idle_medians({"idle_sweep_ms_100k": small_db, "idle_sweep_ms_1m": main_db})
+    use_database(main_db)
+    for key, median in medians.items():
+        figures[key] = round(median, 2)
     print(
-        f"{len(due):,} due orders expired in {elapsed:.2f} s: {figures['due_per_s']}/s; "
-        f"history +{after['history'] - before['history']}, fees +{after['fees'] - before['fees']}, "
-        f"outbox +{after['outbox'] - before['outbox']}",
+        f"idle sweep, median of 200 each in 10 interleaved rounds: "
+        f"{sizes[0]:,} orders {figures['idle_sweep_ms_100k']} ms, "
+        f"{sizes[1]:,} orders {figures['idle_sweep_ms_1m']} ms",
         flush=True,
     )
+
+    # The floor and the sweep in interleaved rounds (which goes first alternates), each on its
+    # own due orders, so both totals come from the same minutes and load.
+    profiler = cProfile.Profile() if "--profile" in sys.argv else None
+    elapsed = {"raw": 0.0, "sweep": 0.0}
+    done = {"raw": 0, "sweep": 0}
+    written = {"raw_outbox": 0, "raw_offers": 0, "history": 0, "fees": 0, "outbox": 0}
+    for round_ in range(DUE_ROUNDS):
+        for i, phase in enumerate(("raw", "sweep") if round_ % 2 == 0 else ("sweep", "raw")):
+            due = make_due(DUE_PER_ROUND, skip=(2 * round_ + i) * DUE_PER_ROUND)
+            if phase == "raw":
+                start = time.perf_counter()
+                raw = raw_sql_expire(clock.now())
+                elapsed["raw"] += time.perf_counter() - start
+                assert raw["orders"] == len(due), raw
+                written["raw_outbox"] += raw["outbox"]
+                written["raw_offers"] += raw["offers"]
+            else:
+                before = counts(due)
+                start = time.perf_counter()
+                if profiler:
+                    profiler.enable()
+                result = sweep(now=clock.now())
+                if profiler:
+                    profiler.disable()
+                elapsed["sweep"] += time.perf_counter() - start
+                after = counts(due)
+                # Every due order expired exactly once: one fee and one history row each.
+                assert (
+                    result.expired == len(due) == after["fees"] - before["fees"] == after["history"] - before["history"]
+                ), result
+                assert not result.failed and not result.stalled, result
+                for key in ("history", "fees", "outbox"):
+                    written[key] += after[key] - before[key]
+            done[phase] += len(due)
+    if profiler:  # the top of the due sweep, for docs/benchmarks.md (times inflated by the profiler)
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
+    figures["raw_sql_per_s"] = round(done["raw"] / elapsed["raw"])
+    figures["due_per_s"] = round(done["sweep"] / elapsed["sweep"])
+    print(
+        f"floor: {done['raw']:,} due orders expired by set-based SQL in {elapsed['raw']:.2f} s: "
+        f"{figures['raw_sql_per_s']}/s; outbox +{written['raw_outbox']}, offers +{written['raw_offers']}",
+        flush=True,
+    )
+    print(
+        f"sweep: {done['sweep']:,} due orders expired in {elapsed['sweep']:.2f} s: {figures['due_per_s']}/s; "
+        f"history +{written['history']}, fees +{written['fees']}, outbox +{written['outbox']} "
+        f"({DUE_ROUNDS} interleaved rounds of {DUE_PER_ROUND:,} each)",
+        flush=True,
+    )
+    figures["sweep_to_raw"] = round(figures["due_per_s"] / figures["raw_sql_per_s"], 2)  # target ≥ 0.5
+    idle_small, idle_big = (figures[key] for key in ("idle_sweep_ms_100k", "idle_sweep_ms_1m"))
+    figures["idle_1m_to_100k"] = round(idle_big / idle_small, 2)  # target ≤ 1.2
     print(json.dumps(figures))
 
 

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # trigram search of the storefront (sellers/catalog.py)
     "simple_history",
     "anymail",
     "axes",
@@ -76,6 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "orders.storefront.context.cart",  # the cart link of the storefront's header
             ],
             # The cabinet is a subpackage of the `sellers` app, not an app of its own.
             "libraries": {"cabinet": "sellers.cabinet.templatetags.cabinet"},
@@ -168,6 +170,15 @@ TELEGRAM_API_URL = env_url("TELEGRAM_API_URL", "https://api.telegram.org", schem
 # How long a Telegram deep link (one-time token) stays valid.
 TELEGRAM_LINK_TTL_MINUTES = env_int("TELEGRAM_LINK_TTL_MINUTES", 30, minimum=1)
 
+# Carrier tracking APIs (orders/carriers/): Nova Poshta's key is optional for tracking; Ukrposhta's
+# status-tracking API needs its bearer token (empty: Ukrposhta parcels are not polled).
+NOVA_POSHTA_API_URL = env_url("NOVA_POSHTA_API_URL", "https://api.novaposhta.ua/v2.0/json/", schemes={"http", "https"})
+NOVA_POSHTA_API_KEY = env_str("NOVA_POSHTA_API_KEY", "")
+UKRPOSHTA_TRACKING_URL = env_url(
+    "UKRPOSHTA_TRACKING_URL", "https://www.ukrposhta.ua/status-tracking/0.0.1/", schemes={"http", "https"}
+)
+UKRPOSHTA_TRACKING_TOKEN = env_str("UKRPOSHTA_TRACKING_TOKEN", "")
+
 # Notification outbox (notifications/delivery.py): batch size of one claim, how long a claim
 # lasts before another worker may take the row over (must outlive one send), retries.
 NOTIFICATIONS_BATCH_SIZE = env_int("NOTIFICATIONS_BATCH_SIZE", 50, minimum=1)
@@ -175,6 +186,9 @@ NOTIFICATIONS_CLAIM_LEASE_SECONDS = env_int("NOTIFICATIONS_CLAIM_LEASE_SECONDS",
 # Sent outcomes are written in groups of this many (1: after every message). A worker killed
 # between a send and that write re-sends at most this many messages after the lease.
 NOTIFICATIONS_RECORD_SENT_EVERY = env_int("NOTIFICATIONS_RECORD_SENT_EVERY", 10, minimum=1)
+# E-mails per call to an ESP with a batch endpoint (Postmark: at most 500); their sent marks are
+# written after each call, so a worker that dies right after one sends at most this many again.
+NOTIFICATIONS_EMAIL_BATCH_SIZE = env_int("NOTIFICATIONS_EMAIL_BATCH_SIZE", 100, minimum=1)
 NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 20, minimum=1)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 30, minimum=1)
 NOTIFICATIONS_RETRY_MAX_SECONDS = env_int("NOTIFICATIONS_RETRY_MAX_SECONDS", 3600, minimum=1)
@@ -207,6 +221,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "sweep-deadlines": {"task": "orders.tasks.sweep_deadlines", "schedule": 60.0},
+    # Carrier tracking (docs/rules.md §8): each pass asks only about the parcels due.
+    "track-parcels": {"task": "orders.tasks.track_parcels", "schedule": 120.0, "options": {"expires": 120.0}},
 }
 CELERY_BEAT_SCHEDULE["notifications-deliver"] = {
     "task": "notifications.tasks.deliver_due",

@@ -13,6 +13,19 @@ one contiguous snapshot ``(lo, hi, starts, ends, prefix, base)`` covering whole 
 ``add`` and ``between`` are then two bisects and some integer arithmetic. The snapshot is an
 immutable tuple replaced atomically under a lock when a date outside it is asked, so the
 calendar is safe to share between threads.
+
+``add`` has a faster path beside it (``_fast``, built with the snapshot): the same table as
+aware datetimes and timedeltas, so a start in ``tz`` or in UTC is looked up without converting
+it to microseconds and the answer is built without a time-zone lookup. For each interval k,
+``origin[k] = start_k - prefix[k]`` (wall-clock arithmetic); the work done at t inside it is
+``t - origin[k]`` and the instant where the work reaches w is ``origin[k] + w``. Arithmetic
+between datetimes of one tzinfo is wall-clock arithmetic, exact only away from a UTC-offset
+change; so the path is used only for snapshots whose intervals all lie more than twice the
+shift (plus an hour) away from every change of ``tz``'s offset (true of Kyiv's 09:00-20:00,
+whose switches are at night), and otherwise everything goes through the microsecond path.
+Offset changes are found by sampling every 12 hours, i.e. they are assumed to be more than
+12 hours apart and to shift by at most 3 hours (true of Europe/Kyiv; a calendar whose zone
+breaks that should not use this path: ``_SHIFT_MAX``).
 """
 
 from __future__ import annotations
@@ -31,6 +44,11 @@ _fromtimestamp = datetime.fromtimestamp
 _MIN_YEAR, _MAX_YEAR = 2, 9998  # keep a margin so local midnights stay representable
 _SAFE_TZ = frozenset({ZoneInfo, timezone})  # tzinfo types whose utcoffset() is never None
 _FRESH_GAP = 50  # years: asking further away than this starts a new snapshot
+_ZERO = timedelta(0)
+_HOUR_US = 3600 * 10**6
+_DAY_US = 24 * _HOUR_US
+_SAMPLE_US = 12 * _HOUR_US  # offset changes are looked for at this step
+_SHIFT_MAX_US = 3 * _HOUR_US  # a larger offset change turns the fast path off
 
 
 def _us(dt: datetime) -> int:
@@ -84,6 +102,7 @@ class WorkCalendar:
         "_state",
         "_span",
         "_lock",
+        "_fast",
     )
 
     def __init__(
@@ -123,6 +142,7 @@ class WorkCalendar:
         self._state = (0, 0, (0,), (), (0,), (0,))  # empty snapshot: covers nothing
         self._span = (0, -1)  # local years covered by self._state
         self._lock = threading.Lock()
+        self._fast = {}  # tzinfo -> the datetime tables of self._state, when wall-clock arithmetic is exact
 
     # ------------------------------------------------------------------ calendar rules
     def is_working_day(self, d: date) -> bool:
@@ -134,7 +154,8 @@ class WorkCalendar:
 
     # ------------------------------------------------------------------ precomputation
     def _year(self, y: int) -> tuple:
-        """(lo, hi, intervals) of local year y, intervals cut by closures."""
+        """(lo, hi, intervals, wall_safe) of local year y, intervals cut by closures; wall_safe:
+        no interval (nor the year's edges) is near a change of the UTC offset (see the module doc)."""
         got = self._years.get(y)
         if got is not None:
             return got
@@ -158,8 +179,36 @@ class WorkCalendar:
             d += one
         lo = _us(datetime(y, 1, 1, tzinfo=tz))
         hi = _us(datetime(y + 1, 1, 1, tzinfo=tz))
-        got = self._years[y] = (lo, hi, out)
+        got = self._years[y] = (lo, hi, out, self._wall_safe(lo, hi, out))
         return got
+
+    def _offset_us(self, pos: int) -> int:
+        return (_EPOCH + timedelta(microseconds=pos)).astimezone(self.tz).utcoffset() // _US
+
+    def _wall_safe(self, lo: int, hi: int, intervals: list) -> bool:
+        """True if every interval of [lo, hi) and both edges lie more than 2 × shift + 1 h away from
+        each change of the UTC offset (found in [lo - 1 day, hi + 1 day] at a 12-hour step)."""
+        starts = [lo, *(a for a, _ in intervals), hi]
+        ends = [lo, *(b for _, b in intervals), hi]
+        t, b = lo - _DAY_US, hi + _DAY_US
+        offset = self._offset_us(t)
+        while t < b:
+            u = min(t + _SAMPLE_US, b)
+            following = self._offset_us(u)
+            if following != offset:
+                shift = abs(following - offset)
+                if shift > _SHIFT_MAX_US:
+                    return False
+                x, y = t, u  # the change is in (x, y]: narrow it down to the microsecond
+                while y - x > 1:
+                    m = (x + y) // 2
+                    x, y = (m, y) if self._offset_us(m) == offset else (x, m)
+                margin = 2 * shift + _HOUR_US
+                k = bisect_right(ends, y - margin)  # the first piece ending after the window opens
+                if k < len(starts) and starts[k] < y + margin:
+                    return False
+            t, offset = u, following
+        return True
 
     def _cover(self, y0: int, y1: int) -> tuple:
         """Return a snapshot covering at least local years y0..y1 (inclusive)."""
@@ -185,9 +234,58 @@ class WorkCalendar:
             starts.append(hi)  # sentinel: "interval" n starts at hi, so pos < starts[n]
             base.append(total - hi)
             st = (lo, hi, tuple(starts), tuple(ends), tuple(prefix), tuple(base))
+            safe = all(self._year(y)[3] for y in range(y0, y1 + 1))
+            self._fast = self._fast_tables(st) if safe else {}
             self._span = (y0, y1)
             self._state = st  # atomic swap; readers use whichever snapshot they grabbed
             return st
+
+    def _fast_tables(self, st: tuple) -> dict:
+        """The snapshot as datetimes for add()'s fast path, one entry per tzinfo it serves
+        (``tz`` and UTC): (ends, origin, gap, work_next, result, total, by_day, day0, days, by_work).
+
+        Pieces are indexed 0 .. n + 1: 0 is an empty piece at lo and n + 1 one at hi, both with
+        ``gap`` = the total, so a start outside the snapshot or a result beyond it goes to the
+        microsecond path. ``by_day[d - day0]`` is a piece no later than the first one ending
+        after any instant of date d (in that tzinfo); ``by_work[w.days]`` the last piece whose
+        work before it is <= w for w = that many whole days of work. Both lookups then step
+        forward a piece or two instead of bisecting."""
+        lo, hi, starts, ends, prefix = st[:5]
+        tz, n = self.tz, len(ends)
+
+        def utc(pos: int) -> datetime:
+            return _EPOCH + timedelta(microseconds=pos)
+
+        done = [timedelta(microseconds=p) for p in prefix]  # n + 1 values, the last is the total
+        total = done[-1]
+        work = [_ZERO, *done]  # work before piece k, k = 0 .. n + 1
+        gap = (total, *done[:-1], total)
+        work_next = (*work[1:], total)  # work before piece k + 1
+        by_work, k = [], 0
+        for days in range(total.days + 2):  # the last piece whose work before it is <= `days` days
+            w = timedelta(days=days)
+            while k + 1 < len(work) and work[k + 1] <= w:
+                k += 1
+            by_work.append(k)
+        by_work = tuple(by_work)
+        at_u = [utc(lo), *(utc(a) for a in starts[:n]), utc(hi)]
+        ends_u = [at_u[0], *(utc(b) for b in ends)]
+        origin_w = tuple(a.astimezone(tz) - w for a, w in zip(at_u, work, strict=True))
+        tables = {}
+        for zone in (UTC, tz):
+            if zone is UTC:
+                origin, ends_z = tuple(a - w for a, w in zip(at_u, work, strict=True)), list(ends_u)
+            else:
+                origin, ends_z = origin_w, [b.astimezone(tz) for b in ends_u]
+            day0, days = ends_z[0].toordinal(), ends_z[-1].toordinal() - ends_z[0].toordinal() + 1
+            by_day, k = [], 0
+            for d in range(day0, day0 + days):  # the first piece ending on date d or later
+                while ends_z[k].toordinal() < d:
+                    k += 1
+                by_day.append(k)
+            ends_z.append(datetime.max.replace(tzinfo=zone))  # piece n + 1 never ends
+            tables[zone] = (tuple(ends_z), origin, gap, work_next, origin_w, total, tuple(by_day), day0, days, by_work)
+        return tables
 
     def _local_year(self, pos: int) -> int:
         return (_EPOCH + timedelta(microseconds=pos)).astimezone(self.tz).year
@@ -198,6 +296,30 @@ class WorkCalendar:
 
         Counting starts at the next working instant; a budget that runs out exactly at the
         end of a working period gives the start of the next one (20:00 -> next 09:00)."""
+        fast = self._fast.get(start.tzinfo)  # a start in tz or UTC, when the snapshot allows
+        if fast is not None:
+            ends, origin, gap, work_next, result, total, by_day, day0, days, by_work = fast
+            d = start.toordinal() - day0
+            if 0 <= d < days:
+                i = by_day[d]
+                while ends[i] <= start:  # the first piece ending after start
+                    i += 1
+                done = start - origin[i]
+                before = gap[i]  # work before piece i; the total outside the snapshot
+                if done < before:
+                    done = before
+                target = done + duration
+                if done <= target < total:  # a duration >= 0, a result inside the snapshot
+                    # The piece where the work reaches target; on a tie (the budget ends where
+                    # piece j ends) the next one, i.e. its start.
+                    j = by_work[target.days]
+                    while target >= work_next[j]:
+                        j += 1
+                    return result[j] + target
+        return self._add_us(start, duration)
+
+    def _add_us(self, start: datetime, duration: timedelta) -> datetime:
+        """add() in integer microseconds: any tzinfo, any snapshot."""
         if type(start.tzinfo) not in _SAFE_TZ:  # fast path for ZoneInfo / timezone
             _aware(start, "start")
         need = duration // _US

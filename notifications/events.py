@@ -83,7 +83,13 @@ ROUTES: tuple[Route, ...] = (
     Route("telegram_link_invalid", Audience.CHAT, "telegram_link_invalid", channels=TELEGRAM),
     # To one person (params["user"]): an invited member, a member who asked for a password reset.
     Route("member_invited", Audience.MEMBERS, "member_invited", EventGroup.ACCOUNT),
+    Route("invitation_answered", Audience.OWNER, "invitation_answered", EventGroup.ACCOUNT),
     Route("password_reset", Audience.MEMBERS, "password_reset", EventGroup.ACCOUNT),
+    # Carrier tracking (docs/rules.md §8).
+    Route("parcel_at_branch", Audience.BUYER, "parcel_at_branch"),
+    Route("parcel_storage_ends", Audience.BUYER, "parcel_storage_ends"),
+    Route("parcel_number_not_found", Audience.STORE, "parcel_number_not_found", EventGroup.REMINDERS, BOTH),
+    Route("tracking_failing", Audience.MODERATORS, "tracking_failing"),
 )
 
 _grouped: dict[str, list[Route]] = defaultdict(list)
@@ -115,7 +121,12 @@ EVENT_LABELS = {
     "telegram_unlinked": _("Telegram unlinked"),
     "telegram_link_invalid": _("Telegram link invalid"),
     "member_invited": _("Member invited"),
+    "invitation_answered": _("Invitation accepted or declined"),
     "password_reset": _("Password reset"),
+    "parcel_at_branch": _("Parcel at the branch"),
+    "parcel_storage_ends": _("Reminder: free storage at the branch ends"),
+    "parcel_number_not_found": _("Tracking number not found by the carrier"),
+    "tracking_failing": _("Carrier tracking failing (to moderators)"),
 }
 
 

@@ -65,9 +65,13 @@ def cabinet_url() -> str:
     return absolute(_path("cabinet:order_list", {}, "/cabinet/"))
 
 
-def search_url(query: str) -> str:
-    """The storefront search, to find the same goods in another store."""
-    return absolute("/search?" + urlencode({"q": query}))
+def search_url(query: str, *, exclude_store: str = "") -> str:
+    """The storefront's search for `query` ("a; b": either), to find the same goods in another
+    store: `exclude_store` (a store's slug) leaves that store out."""
+    params = {"q": query[:200]}
+    if exclude_store:
+        params["exclude_store"] = exclude_store
+    return absolute(_path("storefront:catalog", {}, "/") + "?" + urlencode(params))
 
 
 def cabinet_expired_url() -> str:

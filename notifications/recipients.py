@@ -97,6 +97,25 @@ class StoreAudience:
         ]
 
 
+def store_audiences(stores) -> dict[int, StoreAudience]:
+    """The audiences of several stores at once (a sweep batch's expiry lists): their members in
+    one query and the members' choices in one more, instead of two queries per store."""
+    stores = {store.pk: store for store in stores}
+    if not stores:
+        return {}
+    members: dict[int, list[StoreMember]] = {pk: [] for pk in stores}
+    for member in StoreMember.objects.filter(store__in=list(stores)).select_related("user__settings").order_by("pk"):
+        members[member.store_id].append(member)
+    choices = preferences.choices_by_member([m.pk for group in members.values() for m in group])
+    audiences = {}
+    for pk, store in stores.items():
+        audience = audiences[pk] = StoreAudience(store)
+        # The cached properties, filled as StoreAudience would read them for this store alone.
+        audience.__dict__["members"] = members[pk]
+        audience.__dict__["choices"] = {m.pk: choices[m.pk] for m in members[pk]}
+    return audiences
+
+
 def moderators() -> list[Recipient]:
     rows = (
         get_user_model()

@@ -10,7 +10,7 @@ reach a buyer's message whatever a template says.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from django.template.loader import get_template
 from django.utils import translation
@@ -42,6 +42,7 @@ def buyer_view(order) -> dict | None:
         "number": order.pk,
         "status": order.status,
         "store_name": order.store.name,
+        "store_slug": order.store.slug,  # public: the storefront's store page and "the same goods elsewhere"
         "buyer_name": order.buyer_name,
         "items": _items(order),
         "items_total": order.items_total,
@@ -87,16 +88,20 @@ def store_profile(store) -> dict | None:
     return {"pickup_address": store.pickup_address, "pickup_hours": store.pickup_hours, "phone": store.phone}
 
 
+# The caller's parameters a buyer may read: the parcel's public facts (where it waits, until when).
+BUYER_PARAMS = frozenset({"number", "branch", "storage_free_until"})
+
+
 def context(*, for_buyer: bool, order=None, store=None, related=None, params=None) -> dict:
     """What a message says, as of the event, for one side: stored on the outbox row and
-    rendered at delivery. A buyer's context holds the buyer's view only, and none of the
-    caller's parameters (they are for the store's eyes)."""
+    rendered at delivery. A buyer's context holds the buyer's view only, and of the caller's
+    parameters only BUYER_PARAMS (the rest are for the store's eyes)."""
     view = buyer_view if for_buyer else seller_view
     facts = {
         "order": view(order),
         "related": view(related),
         "store_name": store.name if store is not None else "",
-        "params": {} if for_buyer else (params or {}),
+        "params": {k: v for k, v in (params or {}).items() if k in BUYER_PARAMS} if for_buyer else (params or {}),
     }
     profile = store_profile(store if store is not None else (order.store if order is not None else None))
     if profile:
@@ -120,15 +125,26 @@ _LABELLED = {
 }
 
 
+@lru_cache(maxsize=1024)
+def _label(field: str, value, language: str | None) -> str:
+    """The label of one choice value in `language` (the active one: part of the cache key)."""
+    choices = _LABELLED[field]
+    return str(choices(value).label) if value in choices.values else (value or "")
+
+
 def _labelled(view: dict | None) -> dict | None:
     """The view with `<field>_label` for each choice it holds, in the active language."""
     if not view:
         return view
     view = dict(view)
-    for field, choices in _LABELLED.items():
+    language = translation.get_language()
+    for field in _LABELLED:
         if field in view:
             value = view[field]
-            view[f"{field}_label"] = str(choices(value).label) if value in choices.values else (value or "")
+            try:
+                view[f"{field}_label"] = _label(field, value, language)
+            except TypeError:  # an unhashable value (never written by context()): its text as is
+                view[f"{field}_label"] = str(value or "")
     return view
 
 
@@ -140,10 +156,20 @@ def _for_templates(facts: dict, *, for_buyer: bool) -> dict:
     if isinstance(params.get("orders"), list):
         params = {**params, "orders": [_labelled(entry) for entry in params["orders"]]}
     ctx["params"] = params
-    ctx["cabinet_url"] = links.cabinet_url()
+    # Links few templates use are callables: a template calls them where it uses them, the others
+    # skip the URL reversing (a worker renders every message it sends).
+    ctx["cabinet_url"] = links.cabinet_url
     if for_buyer and ctx["order"]:
-        ctx["search_url"] = links.search_url(" ".join(item["title"] for item in ctx["order"]["items"]))
+        ctx["search_url"] = partial(_same_goods_elsewhere, ctx["order"])
     return ctx
+
+
+def _same_goods_elsewhere(order: dict) -> str:
+    """The same goods in other stores: each item's title an alternative ("a; b"), the store that
+    let the order expire left out (sellers/catalog.py)."""
+    return links.search_url(
+        "; ".join(item["title"] for item in order["items"]), exclude_store=order.get("store_slug", "")
+    )
 
 
 def telegram_html(subject: str, text: str) -> str:

@@ -11,13 +11,15 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 
 from marketplace import clock
 
 from . import events, links, recipients, rendering, snapshot
-from .models import Audience, OutboxMessage
+from .models import Audience, Channel, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +49,11 @@ def _occurrence(event: str, *, order, store, related, params: dict, explicit) ->
 
 
 def dedupe_key(occurrence: str, recipient: recipients.Recipient) -> str:
-    raw = f"{occurrence}|{recipient.side}|{recipient.channel}|{recipient.address.strip().lower()}"
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return _key(occurrence, recipient.side, recipient.channel, recipient.address)
+
+
+def _key(occurrence: str, side: str, channel: str, address: str) -> str:
+    return hashlib.sha256(f"{occurrence}|{side}|{channel}|{address.strip().lower()}".encode()).hexdigest()
 
 
 class _Shared:
@@ -66,14 +71,48 @@ class _Shared:
         return self.audiences[store.pk]
 
 
-def _rows(event: str, *, order, store, related, occurrence, params: dict, shared: _Shared) -> dict[str, OutboxMessage]:
+@dataclass(slots=True)
+class _Row:
+    """An outbox row before it is written: plain values (a model instance per message cost the
+    sweep more than the COPY of its rows, issue 16); `message()` makes the model for an INSERT."""
+
+    event: str
+    audience: str
+    channel: str
+    recipient: str
+    language: str
+    template: str
+    context: dict
+    dedupe_key: str
+    order_id: int | None
+    store_id: int | None
+    created_at: datetime
+
+    def message(self) -> OutboxMessage:
+        return OutboxMessage(
+            event=self.event,
+            audience=self.audience,
+            channel=self.channel,
+            recipient=self.recipient,
+            language=self.language,
+            template=self.template,
+            context=self.context,
+            dedupe_key=self.dedupe_key,
+            order_id=self.order_id,
+            store_id=self.store_id,
+            created_at=self.created_at,
+            next_attempt_at=self.created_at,
+        )
+
+
+def _rows(event: str, *, order, store, related, occurrence, params: dict, shared: _Shared) -> dict[str, _Row]:
     event = events.canonical(event, order)
     routes = events.routes_for(event)
     if store is None and order is not None:
         store = order.store
     key_base = _occurrence(event, order=order, store=store, related=related, params=params, explicit=occurrence)
     store_audience = shared.audience(store)
-    rows: dict[str, OutboxMessage] = {}
+    rows: dict[str, _Row] = {}
     facts: dict[bool, dict] = {}  # one context per side (buyer or not), shared by its rows
     now = clock.now()
     for route in routes:
@@ -94,7 +133,7 @@ def _rows(event: str, *, order, store, related, occurrence, params: dict, shared
                 facts[for_buyer] = rendering.context(
                     for_buyer=for_buyer, order=order, store=store, related=related, params=params
                 )
-            rows[key] = OutboxMessage(
+            rows[key] = _Row(
                 event=event,
                 audience=str(recipient.audience),
                 channel=str(recipient.channel),
@@ -103,10 +142,9 @@ def _rows(event: str, *, order, store, related, occurrence, params: dict, shared
                 template=route.template,
                 context=facts[for_buyer],
                 dedupe_key=key,
-                order=order,
-                store=store,
+                order_id=order.pk if order is not None else None,
+                store_id=store.pk if store is not None else None,
                 created_at=now,
-                next_attempt_at=now,
             )
     return rows
 
@@ -154,36 +192,125 @@ def _expired_list(orders: list, list_url: str) -> dict:
     }
 
 
-def notify_expired(orders) -> int:
+def notify_expired(orders, *, items: dict[int, list[dict]] | None = None) -> int:
     """Expiry cancellations (docs/rules.md §4): each buyer gets a message about their order (with the
     offer to buy the same goods elsewhere); each store gets one message listing its expired
     orders and the moderators one listing them all, however many a sweep batch expired (the
-    first EXPIRED_LIST_LIMIT by number, the rest counted with a link to the full list)."""
+    first EXPIRED_LIST_LIMIT by number, the rest counted with a link to the full list).
+
+    All of a batch's rows go in with one dedupe look-up and one write, the store audiences and
+    the moderators read once (issue 16: the lists were a notify() each, with their own reads).
+    `items` (order pk -> its items as `rendering.buyer_view` shows them, read by the caller in
+    one query): the buyers' rows are then built from one prepared dict per order, the store's
+    parts once per store, instead of the general per-occurrence path."""
     orders = sorted(orders, key=lambda o: o.pk)
     if not orders:
         return 0
-    written = notify_many("order_expired", orders)
+    shared = _Shared()
+    rows = _expired_buyer_rows(orders, items) if items is not None else None
+    if rows is None:
+        rows = _many_rows("order_expired", orders, occurrence=None, params={}, shared=shared)
     by_store: dict[int, list] = defaultdict(list)
     for order in orders:
         by_store[order.store_id].append(order)
-    for group in by_store.values():
-        written += notify(
-            "orders_expired",
-            store=group[0].store,
-            occurrence=_ids(group),
-            **_expired_list(group, links.cabinet_expired_url()),
+    lists = [("orders_expired", group[0].store, group, links.cabinet_expired_url()) for group in by_store.values()]
+    unread = [store for store in (group[0].store for group in by_store.values()) if store.pk not in shared.audiences]
+    shared.audiences.update(recipients.store_audiences(unread))
+    lists.append(("orders_expired_platform", None, orders, links.admin_expired_url()))
+    for event, store, group, list_url in lists:
+        rows.update(
+            _rows(
+                event,
+                order=None,
+                store=store,
+                related=None,
+                occurrence=_ids(group),
+                params=_expired_list(group, list_url),
+                shared=shared,
+            )
         )
-    written += notify(
-        "orders_expired_platform", occurrence=_ids(orders), **_expired_list(orders, links.admin_expired_url())
-    )
-    return written
+    return _write(rows, copy=True)
+
+
+def _expired_buyer_rows(orders: list, items: dict[int, list[dict]]) -> dict[str, _Row] | None:
+    """The buyers' `order_expired` rows of a batch: the same rows `_rows` writes (occurrence,
+    dedupe key, `rendering.context` for the buyer's side), with each order's view built once from
+    its fields and `items`, and the store's name, slug and profile once per store. None when the
+    registry routes the event to anybody but the buyer by e-mail (then the general path)."""
+    event = "order_expired"
+    routes = events.routes_for(event)
+    if any(r.audience != Audience.BUYER or r.when is not None or Channel.EMAIL not in r.channels for r in routes):
+        return None
+    now = clock.now()
+    stores: dict[int, tuple] = {}
+    rows: dict[str, _Row] = {}
+    for order in orders:
+        if not order.buyer_email:
+            continue
+        store = order.store
+        store_facts = stores.get(store.pk)
+        if store_facts is None:
+            store_facts = stores[store.pk] = (store.name, store.slug, rendering.store_profile(store))
+        name, slug, profile = store_facts
+        context = {  # rendering.context(for_buyer=True, order=order, store=order.store)
+            "order": _buyer_view(order, items.get(order.pk, []), name, slug),
+            "related": None,
+            "store_name": name,
+            "params": {},
+            "store_profile": profile,
+        }
+        occurrence = f"{event}|o{order.pk}|{order.status}"  # _occurrence() of an order without params
+        for route in routes:
+            key = _key(occurrence, "buyer", Channel.EMAIL, order.buyer_email)
+            if key in rows:  # as in _rows: one message per address, side and occurrence
+                continue
+            rows[key] = _Row(
+                event=event,
+                audience=str(Audience.BUYER),
+                channel=str(Channel.EMAIL),
+                recipient=order.buyer_email,
+                language=order.buyer_language,
+                template=route.template,
+                context=context,
+                dedupe_key=key,
+                order_id=order.pk,
+                store_id=store.pk,
+                created_at=now,
+            )
+    return rows
+
+
+def _buyer_view(order, items: list[dict], store_name: str, store_slug: str) -> dict:
+    """`rendering.buyer_view(order)` with the items and the store's parts given (kept equal by
+    tests/orders/test_sweep_cost.py)."""
+    return {
+        "number": order.pk,
+        "status": order.status,
+        "store_name": store_name,
+        "store_slug": store_slug,
+        "buyer_name": order.buyer_name,
+        "items": items,
+        "items_total": order.items_total,
+        "delivery_cost": order.delivery_cost,
+        "total": order.total,
+        "delivery_method": order.delivery_method,
+        "delivery_branch": order.delivery_branch,
+        "delivery_address": order.delivery_address,
+        "ship_by": order.ship_by,
+        "ttn": order.ttn,
+        "courier_phone": order.courier_phone,
+        "courier_visit_at": order.courier_visit_at,
+        "payment_method": order.payment_method,
+        "cancel_reason": order.cancel_reason,
+        "url": links.public_order_url(order),
+    }
 
 
 def _ids(orders) -> str:
     return hashlib.sha256(",".join(str(o.pk) for o in orders).encode()).hexdigest()[:16]
 
 
-def _copy(new: list[OutboxMessage]) -> None:
+def _copy(new: list[_Row]) -> None:
     """COPY is several times quicker than INSERT … UNNEST for thousands of rendered messages.
     Only for callers that hold the rows' orders locked (the sweep), so no concurrent writer can
     add the same dedupe key between the look-up and the copy."""
@@ -207,9 +334,9 @@ def _copy(new: list[OutboxMessage]) -> None:
                         m.dedupe_key,
                         m.order_id,
                         m.store_id,
-                        m.status,
+                        OutboxMessage.Status.PENDING,
                         0,
-                        m.next_attempt_at,
+                        m.created_at,
                         "",
                         "",
                         m.created_at,
@@ -217,7 +344,7 @@ def _copy(new: list[OutboxMessage]) -> None:
                 )
 
 
-def _write(rows: dict[str, OutboxMessage], *, copy: bool = False) -> int:
+def _write(rows: dict[str, _Row], *, copy: bool = False) -> int:
     if not rows:
         return 0
     with transaction.atomic():
@@ -226,7 +353,7 @@ def _write(rows: dict[str, OutboxMessage], *, copy: bool = False) -> int:
         if copy and len(new) >= _COPY_FROM and transaction.get_connection().vendor == "postgresql":
             _copy(new)
         else:
-            OutboxMessage.objects.bulk_create(new, ignore_conflicts=True)
+            OutboxMessage.objects.bulk_create([row.message() for row in new], ignore_conflicts=True)
         if new:
             kick_after_commit()
     return len(new)
@@ -248,8 +375,11 @@ def notify_many(event: str, orders, *, occurrence=None, **params) -> int:
     orders' `store` and `items` to keep it at a fixed number of queries; the caller must hold
     the orders locked. `occurrence` (optional): a function of the order that tells its
     occurrence apart (a deadline warning: the deadline it warns about)."""
-    shared = _Shared()
-    rows: dict[str, OutboxMessage] = {}
+    return _write(_many_rows(event, orders, occurrence=occurrence, params=params, shared=_Shared()), copy=True)
+
+
+def _many_rows(event: str, orders, *, occurrence, params: dict, shared: _Shared) -> dict[str, _Row]:
+    rows: dict[str, _Row] = {}
     for order in orders:
         rows.update(
             _rows(
@@ -262,7 +392,7 @@ def notify_many(event: str, orders, *, occurrence=None, **params) -> int:
                 shared=shared,
             )
         )
-    return _write(rows, copy=True)
+    return rows
 
 
 def kick_after_commit() -> None:

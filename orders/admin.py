@@ -34,8 +34,8 @@ from marketplace.worktime import KYIV
 
 from .choices import EXPIRY_REASONS, OPEN_STATUSES
 from .deadlines import Reminder, deadline_state, working_time_left
-from .models import CallAttempt, Order, OrderComment, OrderItem
-from .selectors import action_label, order_timeline
+from .models import CallAttempt, Order, OrderComment, OrderItem, Parcel
+from .selectors import action_label, order_timeline, tracking_label
 
 _SEARCH_SEPARATORS = re.compile(r"[\s()\-#№]")
 _MAX_BIGINT = 2**63 - 1
@@ -87,6 +87,36 @@ class OrderItemInline(ReadOnlyAdminMixin, admin.TabularInline):
     @admin.display(description=_("sum"))
     def line_total(self, item):
         return item.line_total
+
+
+class ParcelInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The order's parcels with the carrier's last state and the polling columns (docs/rules.md §8)."""
+
+    model = Parcel
+    fields = [
+        "carrier",
+        "number",
+        "active",
+        "state",
+        "code",
+        "text",
+        "branch",
+        "state_at",
+        "scheduled_delivery",
+        "storage_free_until",
+        "last_checked_at",
+        "next_check_at",
+        "failures",
+    ]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+    @admin.display(description=_("state"))
+    def state(self, parcel):
+        return tracking_label(parcel.group) or "—"
 
 
 REMINDER_LABELS = {
@@ -158,7 +188,7 @@ class OrderAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
         "time_left_column",
     ]
     list_display_links = ["number"]
-    list_filter = [DeadlineFilter, "status", "cancel_reason", "store", "delivery_method"]
+    list_filter = [DeadlineFilter, "status", "cancel_reason", "store", "delivery_method", "source"]
     list_select_related = ["store"]
     list_per_page = 50
     # Newest number first: the primary-key index serves it, filtered or not, without a sort.
@@ -171,9 +201,12 @@ class OrderAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     actions = None
-    inlines = [OrderItemInline]
+    inlines = [OrderItemInline, ParcelInline]
     fieldsets = [
-        (None, {"fields": ["store", "status", "created_at", "status_changed_at", "split_from", "split_orders"]}),
+        (
+            None,
+            {"fields": ["store", "status", "source", "created_at", "status_changed_at", "split_from", "split_orders"]},
+        ),
         (_("Buyer"), {"fields": ["buyer_name", "buyer_phone_checked", "buyer_email", "buyer_language"]}),
         (
             _("Delivery"),
@@ -191,7 +224,18 @@ class OrderAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
             },
         ),
         (_("Payment"), {"fields": ["payment_method", "items_total", "total"]}),
-        (_("Cancellation"), {"fields": ["cancel_reason", "cancel_comment", "cancelled_by"]}),
+        (
+            _("Cancellation"),
+            {
+                "fields": [
+                    "cancel_reason",
+                    "cancel_comment",
+                    "cancelled_by",
+                    "return_expected_since",
+                    "return_received_at",
+                ]
+            },
+        ),
         (_("Deadlines"), {"fields": ["excellent_deadline", "acceptable_deadline", "next_check_at", "reminders"]}),
     ]
 
@@ -288,9 +332,13 @@ def timeline_rows(order: Order) -> list[dict]:
             what = _("Seller comment")
         elif entry.kind == "call":
             what = _("Call to the buyer: %(outcome)s") % {"outcome": entry.action}
+        elif entry.kind == "tracking":  # the carrier's event, its state group labelled by order_timeline
+            what = entry.action or _("Tracking")
         else:
             what = action_label(entry.action) if entry.action else _("Changed")
         text = entry.text  # a cancellation's reason comes labelled from order_timeline
+        if entry.branch:
+            text = f"{text} — {entry.branch}" if text else entry.branch
         rows.append(
             {
                 "at": entry.at,

@@ -286,6 +286,7 @@ class CallAttempt(models.Model):
         return f"#{self.order_id}: {self.outcome} at {self.called_at:%Y-%m-%d %H:%M}"
 
 
+from .storefront.models import Checkout  # noqa: E402  (the storefront's checkout, orders/storefront/)
 from .tracking.models import Parcel, TrackingEvent  # noqa: E402  (models of this app, kept in orders/tracking/)
 
-__all__ = ["CallAttempt", "Order", "OrderComment", "OrderItem", "Parcel", "TrackingEvent"]
+__all__ = ["CallAttempt", "Checkout", "Order", "OrderComment", "OrderItem", "Parcel", "TrackingEvent"]

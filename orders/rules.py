@@ -1,17 +1,12 @@
 """Conditions of the status machine: pure functions of the order, each with the message
 shown when it does not hold. fsm uses them as `conditions=`; services report the unmet ones."""
 
-import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from . import carriers
 from .choices import BEFORE_SHIPMENT, CARRIER_METHODS, DeliveryMethod, Status
-
-# A Nova Poshta express waybill (TTN): 14 digits starting with 20 or 59.
-TTN_PATTERNS = {
-    DeliveryMethod.NOVA_POSHTA: re.compile(r"^(20|59)\d{12}$"),
-}
 
 
 def rule(message):
@@ -23,8 +18,15 @@ def rule(message):
 
 
 def valid_ttn(method: str, ttn: str) -> bool:
-    pattern = TTN_PATTERNS.get(method)
-    return bool(pattern and pattern.fullmatch(ttn or ""))
+    """A tracking number of the method's carrier, written as the carrier writes it (its format lives
+    in the carrier's package: orders/carriers/<name>/, `normalize_number`)."""
+    carrier = carriers.for_delivery_method(method)
+    if carrier is None or not ttn:
+        return False
+    try:
+        return carrier.normalize_number(ttn) == ttn
+    except ValueError:
+        return False
 
 
 @rule(_("Choose a delivery method."))

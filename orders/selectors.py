@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.template.defaultfilters import yesno
 from django.utils.translation import gettext as _
@@ -16,9 +17,11 @@ from marketplace.formats import money, when
 from marketplace.models import ProcessingPolicy
 from marketplace.worktime import KYIV
 
-from .choices import EXPIRY_REASONS, OPEN_STATUSES, CancelReason
+from . import carriers
+from .carriers.base import StateGroup
+from .choices import EXPIRY_REASONS, OPEN_STATUSES, CancelReason, DeliveryMethod
 from .deadlines import at_deadline
-from .models import CallAttempt, Order, OrderComment, OrderItem
+from .models import CallAttempt, Order, OrderComment, OrderItem, Parcel, TrackingEvent
 
 # Order fields whose changes the timeline shows (bookkeeping columns are left out).
 _HIDDEN_FIELDS = {
@@ -34,6 +37,109 @@ _HIDDEN_FIELDS = {
     "next_check_at",
     "reminders_sent",
 }
+
+# --- tracking as people read it (docs/rules.md §8) ---------------------------------------------
+
+# The seller's and the moderators' words for a carrier's state group (timeline, cabinet, admin).
+TRACKING_LABELS = {
+    StateGroup.CREATED: gettext_lazy("Waybill created, not with the carrier yet"),
+    StateGroup.IN_TRANSIT: gettext_lazy("In transit"),
+    StateGroup.AT_BRANCH: gettext_lazy("At the branch, waiting for the buyer"),
+    StateGroup.RECEIVED: gettext_lazy("Received by the buyer"),
+    StateGroup.REFUSED: gettext_lazy("Refused by the buyer, returning"),
+    StateGroup.RETURNED: gettext_lazy("Return delivered to the store"),
+    StateGroup.NOT_FOUND: gettext_lazy("The carrier does not know the number"),
+    StateGroup.READDRESSED: gettext_lazy("Readdressed under a new number"),
+    StateGroup.FAILED_ATTEMPT: gettext_lazy("Delivery attempt failed or postponed"),
+    StateGroup.UNKNOWN: gettext_lazy("Other carrier's state"),
+}
+
+# The carriers' public tracking pages, where a carrier package does not give one (`tracking_url`).
+PUBLIC_TRACKING_URLS = {
+    "nova_poshta": "https://novaposhta.ua/tracking/?cargo_number={number}",
+    "ukrposhta": "https://track.ukrposhta.ua/tracking_UA.html?barcode={number}",
+}
+
+
+@dataclass
+class Tracking:
+    """An order's parcels and their events, for the buyer's page and the cabinet's order page
+    (two queries)."""
+
+    parcel: Parcel | None  # the one the order follows now (else the latest)
+    earlier: list[Parcel]  # numbers it travelled under before (readdressed)
+    events: list[TrackingEvent]  # newest first
+
+    @property
+    def carrier_label(self) -> str:
+        return carrier_label(self.parcel.carrier) if self.parcel else ""
+
+    @property
+    def url(self) -> str:
+        return public_tracking_url(self.parcel.carrier, self.parcel.number) if self.parcel else ""
+
+    @property
+    def label(self) -> str:
+        return tracking_label(self.parcel.group) if self.parcel else ""
+
+
+_PARCEL_COLUMNS = [f.attname for f in Parcel._meta.concrete_fields]
+_EVENT_COLUMNS = [f.attname for f in TrackingEvent._meta.concrete_fields]
+
+
+def order_tracking(order: Order, *, events: bool = True) -> Tracking:
+    """One query: the order's parcels (the followed one first), with their events LEFT JOINed."""
+    parcels_of_order = Parcel.objects.filter(order_id=order.pk).order_by("-active", "-created_at", "-pk")
+    if not events:
+        parcels = list(parcels_of_order)
+        return Tracking(parcel=parcels[0] if parcels else None, earlier=parcels[1:], events=[])
+    joined = [f"events__{name.removesuffix('_id')}" for name in _EVENT_COLUMNS]
+    by_pk: dict[int, Parcel] = {}
+    found: list[TrackingEvent] = []
+    for row in parcels_of_order.values_list(*_PARCEL_COLUMNS, *joined):
+        parcel_values, event_values = row[: len(_PARCEL_COLUMNS)], row[len(_PARCEL_COLUMNS) :]
+        pk = parcel_values[0]
+        if pk not in by_pk:
+            by_pk[pk] = Parcel.from_db("default", _PARCEL_COLUMNS, parcel_values)
+        if event_values[0] is not None:
+            found.append(TrackingEvent.from_db("default", _EVENT_COLUMNS, event_values))
+    parcels = list(by_pk.values())
+    found.sort(key=lambda event: (event.recorded_at, event.pk), reverse=True)
+    return Tracking(parcel=parcels[0] if parcels else None, earlier=parcels[1:], events=found)
+
+
+def tracking_label(group: str) -> str:
+    return str(TRACKING_LABELS[group]) if group in TRACKING_LABELS else ""
+
+
+def _carrier(code: str):
+    find = getattr(carriers, "get", None)
+    if find is None:
+        return None
+    try:
+        return find(code)
+    except (KeyError, LookupError, ValueError):
+        return None
+
+
+def carrier_label(code: str) -> str:
+    """The carrier's name for people: its package's label, else the delivery method's, else the code."""
+    carrier = _carrier(code)
+    if carrier is not None and getattr(carrier, "label", ""):
+        return str(carrier.label)
+    if code in DeliveryMethod.values:
+        return str(DeliveryMethod(code).label)
+    return code
+
+
+def public_tracking_url(code: str, number: str) -> str:
+    """The carrier's public page for the number, "" when the carrier has none."""
+    carrier = _carrier(code)
+    url_of = getattr(carrier, "tracking_url", None)
+    if callable(url_of):
+        return url_of(number) or ""
+    pattern = PUBLIC_TRACKING_URLS.get(code)
+    return pattern.format(number=number) if pattern and number.isalnum() else ""
 
 
 @dataclass
@@ -52,6 +158,7 @@ class TimelineEntry:
     text: str = ""
     changes: list[Change] = field(default_factory=list)
     seller_only: bool = False
+    branch: str = ""  # a tracking event's branch
 
 
 def _actor(record) -> str:
@@ -113,7 +220,10 @@ def unanswered_call_times(order: Order) -> list[datetime]:
 
 def order_timeline(order: Order) -> list[TimelineEntry]:
     """The order's history, oldest first: actions with field changes old → new (order and
-    items), seller comments and call attempts. Four queries whatever the history's length."""
+    items), seller comments, call attempts and the carrier's tracking events (docs/rules.md §8).
+    Three queries whatever the history's length (the order's and its items' history, the seller's
+    comments and calls as one UNION), a fourth for the tracking events of an order that has had a
+    tracking number."""
     order_fields = [f for f in Order._meta.concrete_fields if f.name not in _HIDDEN_FIELDS]
     item_fields = [f for f in OrderItem._meta.concrete_fields if f.name in {"quantity", "price", "title"}]
     entries: list[TimelineEntry] = []
@@ -159,29 +269,59 @@ def order_timeline(order: Order) -> list[TimelineEntry]:
                 )
             )
 
-    for comment in OrderComment.objects.filter(order=order).select_related("author"):
+    entries += _seller_notes(order)
+    # Tracking events exist only for a parcel, and a parcel only for a number the order was
+    # given (orders.tracking.parcels): an order without one reads no tracking table.
+    events = TrackingEvent.objects.filter(order_id=order.pk).select_related("parcel")
+    for event in events if order.ttn or order.return_expected_since else ():
+        code = f" ({event.code})" if event.code else ""
         entries.append(
             TimelineEntry(
-                at=comment.created_at,
-                kind="comment",
-                seller_only=True,
-                text=comment.text,
-                actor=comment.author.get_full_name() or comment.author.get_username(),
-            )
-        )
-    for call in CallAttempt.objects.filter(order=order).select_related("caller"):
-        entries.append(
-            TimelineEntry(
-                at=call.called_at,
-                kind="call",
-                seller_only=True,
-                actor=call.caller.get_full_name() or call.caller.get_username(),
-                action=call.get_outcome_display(),
-                text=call.note,
+                at=event.at or event.recorded_at,
+                kind="tracking",
+                actor=f"{ActorKind.CARRIER.label}: {carrier_label(event.parcel.carrier)} {event.parcel.number}",
+                action=tracking_label(event.group),
+                text=f"{event.text}{code}",
+                branch=event.branch,
             )
         )
     entries.sort(key=lambda e: e.at)
     return _merge_same_moment(entries)
+
+
+def _seller_notes(order: Order) -> list[TimelineEntry]:
+    """The seller-only comments and call attempts, in one query (a UNION of the two tables)."""
+    user = get_user_model()
+    who = ("first_name", "last_name", user.USERNAME_FIELD)
+    comments = OrderComment.objects.filter(order_id=order.pk).values_list(
+        models.Value("comment", output_field=models.CharField()),
+        "id",
+        "created_at",
+        "text",
+        models.Value("", output_field=models.CharField()),
+        *(f"author__{name}" for name in who),
+    )
+    calls = CallAttempt.objects.filter(order_id=order.pk).values_list(
+        models.Value("call", output_field=models.CharField()),
+        "id",
+        "called_at",
+        "note",
+        "outcome",
+        *(f"caller__{name}" for name in who),
+    )
+    outcomes = dict(CallAttempt._meta.get_field("outcome").flatchoices)
+    entries = []
+    # Comments before calls of the same moment, each kind in its own order (created, id).
+    for kind, _pk, at, text, outcome, first, last, login in sorted(
+        comments.union(calls, all=True), key=lambda row: (row[2], row[0] == "call", row[1])
+    ):
+        actor = f"{first} {last}".strip() or login
+        if kind == "comment":
+            entries.append(TimelineEntry(at=at, kind="comment", seller_only=True, text=text, actor=actor))
+        else:
+            action = str(outcomes.get(outcome, outcome))
+            entries.append(TimelineEntry(at=at, kind="call", seller_only=True, actor=actor, action=action, text=text))
+    return entries
 
 
 def _merge_same_moment(entries: list[TimelineEntry]) -> list[TimelineEntry]:
@@ -225,6 +365,8 @@ ACTION_LABELS = {
     "split": gettext_lazy("Split"),
     "expire": gettext_lazy("Cancelled by the platform"),
     "deadlines": gettext_lazy("Deadlines recomputed"),
+    "return_received": gettext_lazy("Goods came back to the store"),
+    "edit_ttn": gettext_lazy("Tracking number corrected"),
 }
 
 

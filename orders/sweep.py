@@ -27,6 +27,7 @@ from marketplace.calendar import Platform, platform
 from marketplace.history import record_saved
 from marketplace.models import ProcessingPolicy
 from notifications.services import notify_many
+from sellers.models import Store
 
 from . import deadlines
 from .choices import OPEN_STATUSES
@@ -59,10 +60,20 @@ class SweepResult:
 def _due(now: datetime):
     return (
         Order.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("store")
         .filter(status__in=OPEN_STATUSES, next_check_at__lte=now)
         .order_by("next_check_at")
     )
+
+
+def _claim(query) -> list[Order]:
+    """The claimed orders, each with its store: one statement claims the rows, the batch's few
+    stores are read once and shared (a joined store per row built a Store model per order)."""
+    orders = list(query)
+    if orders:
+        stores = Store.objects.in_bulk({order.store_id for order in orders})
+        for order in orders:
+            order.store = stores[order.store_id]
+    return orders
 
 
 def sweep(*, now: datetime | None = None, batch_size: int = 500) -> SweepResult:
@@ -74,7 +85,7 @@ def sweep(*, now: datetime | None = None, batch_size: int = 500) -> SweepResult:
     while True:
         try:
             with transaction.atomic():
-                orders = list(_due(now)[:batch_size])
+                orders = _claim(_due(now)[:batch_size])
                 if _stalled(orders, seen, result):
                     return result
                 _process(orders, now, p, result)
@@ -109,7 +120,7 @@ def _one_by_one(now, p, batch_size, seen, result) -> list:
     for pk in ids:
         try:
             with transaction.atomic():
-                orders = list(_due(now).filter(pk=pk))
+                orders = _claim(_due(now).filter(pk=pk))
                 _process(orders, now, p, result)
         except Exception:
             logger.exception("Deadline sweep: order %s failed; pushed forward by %s", pk, RETRY_FAILED_AFTER)

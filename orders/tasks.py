@@ -9,6 +9,14 @@ def sweep_deadlines() -> str:
 
 
 @shared_task(ignore_result=True)
+def track_parcels() -> str:
+    """One tracking pass (docs/rules.md §8); beat runs it every few minutes."""
+    from .tracking.polling import run_pass
+
+    return str(run_pass())
+
+
+@shared_task(ignore_result=True)
 def recompute_deadlines() -> int:
     return sweep.recompute_open_deadlines()
 

@@ -23,9 +23,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from marketplace.errors import ServiceError
+from marketplace.formats import when
 
-from .choices import BUYER_STATUS_LABELS, OPEN_STATUSES, DeliveryMethod, Status
+from .carriers.base import StateGroup
+from .choices import BUYER_STATUS_LABELS, CARRIER_METHODS, OPEN_STATUSES, DeliveryMethod, Status
 from .models import Order
+from .selectors import Tracking, order_tracking, public_tracking_url
 from .services import order_cancel_by_buyer
 
 # A token in the URL must not travel to other sites (Referer), be stored (caches) or be indexed.
@@ -117,6 +120,76 @@ def split_relatives(order: Order) -> list[Order]:
     return list(Order.objects.filter(related).exclude(pk=order.pk).only("pk", "public_token", "status").order_by("pk"))
 
 
+# The parcel's state in the buyer's words (docs/rules.md §8): what it means for them, not the
+# carrier's code. The events list reads the short form; the headline may name branch and dates.
+BUYER_TRACKING_LABELS = {
+    StateGroup.CREATED: gettext_lazy("The store has prepared the parcel for the carrier"),
+    StateGroup.IN_TRANSIT: gettext_lazy("The parcel is on its way"),
+    StateGroup.AT_BRANCH: gettext_lazy("The parcel is waiting for you at the branch"),
+    StateGroup.RECEIVED: gettext_lazy("You received the parcel"),
+    StateGroup.REFUSED: gettext_lazy("The parcel was not collected and is going back to the store"),
+    StateGroup.RETURNED: gettext_lazy("The parcel went back to the store"),
+    StateGroup.NOT_FOUND: gettext_lazy("The carrier has not registered the parcel yet"),
+    StateGroup.READDRESSED: gettext_lazy("The parcel was redirected and travels under a new number"),
+    StateGroup.FAILED_ATTEMPT: gettext_lazy("The delivery did not take place as planned"),
+    StateGroup.UNKNOWN: gettext_lazy("The carrier updated the parcel's status"),
+}
+
+
+@dataclass
+class BuyerEvent:
+    at: datetime
+    label: str
+    text: str  # the carrier's own status text (public on its tracking page too)
+    branch: str
+
+
+def buyer_tracking_headline(order: Order, parcel) -> str:
+    """The parcel's current state as one sentence for the buyer ("" when there is nothing to say)."""
+    if parcel is None or not parcel.group:
+        if order.status == Status.RECEIVED:
+            return str(BUYER_TRACKING_LABELS[StateGroup.RECEIVED]) + "."
+        if order.status != Status.IN_DELIVERY:
+            return ""
+        return _("The parcel is with the carrier; its progress appears here once the carrier reports it.")
+    if parcel.group == StateGroup.AT_BRANCH:
+        branch = parcel.branch or _("the branch")
+        if parcel.storage_free_until:
+            return _("Waiting for you at %(branch)s until %(date)s — storage is free until then.") % {
+                "branch": branch,
+                "date": when(parcel.storage_free_until, "day"),
+            }
+        return _("Waiting for you at %(branch)s.") % {"branch": branch}
+    return str(BUYER_TRACKING_LABELS.get(parcel.group, BUYER_TRACKING_LABELS[StateGroup.UNKNOWN])) + "."
+
+
+def buyer_tracking(order: Order) -> dict | None:
+    """The tracking section of the buyer's page: only what the buyer may see (no polling data,
+    no carrier codes), or None for an order that never went with a carrier."""
+    if order.delivery_method not in CARRIER_METHODS or not order.ttn:
+        return None
+    tracking: Tracking = order_tracking(order)
+    parcel = tracking.parcel
+    events = [
+        BuyerEvent(
+            at=event.at or event.recorded_at,
+            label=str(BUYER_TRACKING_LABELS.get(event.group, BUYER_TRACKING_LABELS[StateGroup.UNKNOWN])),
+            text=event.text,
+            branch=event.branch,
+        )
+        for event in tracking.events
+    ]
+    return {
+        "headline": buyer_tracking_headline(order, parcel),
+        "group": parcel.group if parcel else "",
+        "number": parcel.number if parcel else order.ttn,
+        "carrier": tracking.carrier_label if parcel else order.get_delivery_method_display(),
+        "url": tracking.url if parcel else public_tracking_url(order.delivery_method, order.ttn),
+        "scheduled_delivery": parcel.scheduled_delivery if parcel and order.status == Status.IN_DELIVERY else None,
+        "events": events,
+    }
+
+
 def render_page(request, order: Order, *, form: BuyerCancelForm | None = None, error: str = "", status: int = 200):
     can_cancel = order.status in OPEN_STATUSES
     context = {
@@ -128,6 +201,7 @@ def render_page(request, order: Order, *, form: BuyerCancelForm | None = None, e
         "relatives": split_relatives(order),
         "is_carrier": order.delivery_method == DeliveryMethod.NOVA_POSHTA,
         "is_courier": order.delivery_method == DeliveryMethod.COURIER,
+        "tracking": buyer_tracking(order),
         "can_cancel": can_cancel,
         "form": (form or BuyerCancelForm()) if can_cancel else None,
         "error": error,

@@ -76,6 +76,25 @@ class StoreMember(models.Model):
         return f"{self.user} @ {self.store} ({self.get_role_display()})"
 
 
+class Category(models.Model):
+    """A storefront category of offers (the platform's list, kept in admin)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+OFFER_DESCRIPTION_MAX = 5000
+
+
 class Offer(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="offers", verbose_name=_("store"))
     title = models.CharField(_("title"), max_length=300)
@@ -83,6 +102,17 @@ class Offer(models.Model):
     price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
     stock = models.IntegerField(_("stock"), default=0)
     paused = models.BooleanField(_("paused"), default=False)
+    # What the storefront shows (sellers/catalog.py): edited in the cabinet's offer form.
+    description = models.TextField(_("description"), max_length=OFFER_DESCRIPTION_MAX, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="offers/", blank=True)
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="offers",
+        verbose_name=_("category"),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     history = HistoricalRecords(bases=[HistoryContext], excluded_fields=["updated_at"])
 
@@ -90,6 +120,10 @@ class Offer(models.Model):
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
         ordering = ["title"]
+        indexes = [
+            # The storefront's price sorts (sellers/catalog.py); newest first walks the primary key.
+            models.Index(fields=["price", "id"], name="offer_price"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["store", "sku"], name="offer_sku_unique_per_store"),
             models.CheckConstraint(condition=Q(stock__gte=0), name="offer_stock_not_negative"),

@@ -104,6 +104,82 @@ def offer_set_paused(*, actor: Actor, offer: Offer | int, paused: bool) -> Offer
     return offer
 
 
+OFFER_PHOTO_MAX_BYTES = 5 * 1024 * 1024
+_PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+
+
+def _photo_extension(upload) -> str:
+    """The file extension of an acceptable offer photo (a raster image Pillow can read), or RuleViolation."""
+    from PIL import Image, UnidentifiedImageError
+
+    size = getattr(upload, "size", None)
+    if size is not None and size > OFFER_PHOTO_MAX_BYTES:
+        raise RuleViolation(
+            _("The photo is too large: at most %(mb)s MB.") % {"mb": OFFER_PHOTO_MAX_BYTES // (1024 * 1024)},
+            code="photo",
+        )
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            kind = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        kind = None
+    finally:
+        upload.seek(0)
+    if kind not in _PHOTO_FORMATS:
+        raise RuleViolation(_("The photo must be a JPEG, PNG, WebP or GIF image."), code="photo")
+    return _PHOTO_FORMATS[kind]
+
+
+def offer_update_details(
+    *,
+    actor: Actor,
+    offer: Offer | int,
+    description: str = "",
+    category=None,
+    photo=None,
+    remove_photo: bool = False,
+) -> Offer:
+    """What the storefront shows of an offer (sellers/catalog.py): its description, category and
+    photo (`photo`: an uploaded image to replace it, None to keep it; `remove_photo` drops it).
+    Stamped for history; a save that changes nothing writes none."""
+    from .models import OFFER_DESCRIPTION_MAX
+
+    description = (description or "").strip().replace("\r\n", "\n")
+    if len(description) > OFFER_DESCRIPTION_MAX:
+        raise RuleViolation(
+            _("The description is too long (at most %(max)s characters).") % {"max": OFFER_DESCRIPTION_MAX},
+            code="description",
+        )
+    extension = _photo_extension(photo) if photo is not None else ""
+    with transaction.atomic():
+        offer = _lock_offer(offer)
+        _membership(actor, offer.store_id)
+        category_id = category.pk if category is not None and not isinstance(category, int) else category
+        changed = []
+        if offer.description != description:
+            offer.description = description
+            changed.append("description")
+        if offer.category_id != category_id:
+            offer.category_id = category_id
+            changed.append("category")
+        old_photo = offer.photo.name
+        if photo is not None:
+            offer.photo.save(f"offer-{offer.pk}-{secrets.token_hex(6)}.{extension}", photo, save=False)
+            changed.append("photo")
+        elif remove_photo and old_photo:
+            offer.photo = ""
+            changed.append("photo")
+        if changed:
+            stamp(offer, actor, "edit_details")
+            offer.save(update_fields=[*changed, "updated_at"])
+        if "photo" in changed and old_photo:
+            storage = offer.photo.storage
+            transaction.on_commit(lambda: storage.delete(old_photo))
+    return offer
+
+
 # --- store settings -----------------------------------------------------------------------
 
 
@@ -470,6 +546,7 @@ def store_invitation_accept(*, token: str, user=None, password: str | None = Non
         invitation.accepted_at = clock.now()
         stamp(invitation, Actor.seller(invitee), "accept")
         invitation.save(update_fields=["accepted_at"])
+        _tell_owner(invitation, accepted=True)
     return member
 
 
@@ -481,7 +558,20 @@ def store_invitation_decline(*, token: str) -> StoreInvitation:
         invitation.declined_at = clock.now()
         stamp(invitation, Actor.seller(invitation.user), "decline")
         invitation.save(update_fields=["declined_at"])
+        _tell_owner(invitation, accepted=False)
     return invitation
+
+
+def _tell_owner(invitation: StoreInvitation, *, accepted: bool) -> None:
+    """The owner learns the invitee's answer (an accepted invitation is a new member with access)."""
+    notify(
+        "invitation_answered",
+        store=invitation.store,
+        occurrence=f"invitation{invitation.pk}.answer",
+        email=invitation.email,
+        accepted=accepted,
+        settings_url=f"{settings.SITE_URL}{reverse('cabinet:store_settings')}",
+    )
 
 
 def store_member_remove(*, actor: Actor, member: StoreMember | int) -> None:

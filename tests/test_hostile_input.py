@@ -45,7 +45,15 @@ from marketplace import clock as platform_clock
 from marketplace.actors import Actor
 from orders.choices import CancelReason, Status
 from orders.models import CallAttempt, Order
-from orders.services import Line, order_place
+from orders.services import Line, order_cancel_by_buyer, order_place, order_ship
+from orders.storefront.catalog_views import CatalogForm
+from orders.storefront.checkout_forms import (
+    AddToCartForm,
+    BuyerForm,
+    CartRemoveForm,
+    CartUpdateForm,
+    StoreDeliveryForm,
+)
 from orders.views import BuyerCancelForm
 from sellers.cabinet.forms import (
     AddItemForm,
@@ -56,6 +64,7 @@ from sellers.cabinet.forms import (
     InviteForm,
     ItemsForm,
     LoginForm,
+    OfferDetailsForm,
     OfferSearchForm,
     OrderFilterForm,
     PackForm,
@@ -155,6 +164,8 @@ class World:
     shipping_courier: Order
     shipping_pickup: Order
     in_delivery_courier: Order
+    returning: Order  # cancelled while with the carrier: its goods are expected back
+    in_delivery_np: Order  # with the carrier: its tracking number may be corrected
     buyer_order: Order
     invitation: StoreInvitation  # an open invitation of the store, for a new person
     outsider_invitation: StoreInvitation
@@ -250,6 +261,10 @@ def world(django_db_setup, django_db_blocker):
                 shipping_courier=bring(place, seller, Status.AWAITING_SHIPMENT, method=COURIER),
                 shipping_pickup=bring(place, seller, Status.AWAITING_SHIPMENT, method=PICKUP),
                 in_delivery_courier=bring(place, seller, Status.IN_DELIVERY, method=COURIER),
+                returning=order_cancel_by_buyer(order=bring(place, seller, Status.IN_DELIVERY)),
+                in_delivery_np=order_ship(
+                    actor=seller, order=bring(place, seller, Status.AWAITING_SHIPMENT), ttn="20450000000055"
+                ),
                 buyer_order=place(),
                 invitation=store_member_invite(actor=Actor.seller(owner), store=store, email="invitee@example.com"),
                 outsider_invitation=store_member_invite(
@@ -305,11 +320,28 @@ def forms_of(w: World) -> dict[str, Form]:
         "home": Form(reverse("cabinet:home"), {}, method="get"),
         "order_list": Form(
             reverse("cabinet:order_list"),
-            {"tab": "all", "q": "Iryna", "overdue": "", "due_soon": "", "delivery": "nova_poshta", "page": "1"},
-            {"tab": "choice", "q": "text", "overdue": "bool", "due_soon": "bool", "delivery": "choice", "page": "int"},
+            {
+                "tab": "all",
+                "q": "Iryna",
+                "overdue": "",
+                "due_soon": "",
+                "delivery": "nova_poshta",
+                "tracking": "",
+                "page": "1",
+            },
+            {
+                "tab": "choice",
+                "q": "text",
+                "overdue": "bool",
+                "due_soon": "bool",
+                "delivery": "choice",
+                "tracking": "bool",
+                "page": "int",
+            },
             method="get",
         ),
         "order_detail": Form(order_url("order_detail", w.accepted), {}, method="get"),
+        "order_form": Form(order_url("order_form", w.accepted), {"form": "delivery"}, {"form": "choice"}, method="get"),
         "order_confirm": Form(order_url("order_confirm", w.accepted), {}),
         "order_pack": Form(
             order_url("order_pack", w.confirmed),
@@ -332,6 +364,12 @@ def forms_of(w: World) -> dict[str, Form]:
             order_url("order_mark_received", w.in_delivery_courier),
             {"mark_received-confirm": "on"},
             {"mark_received-confirm": "bool"},
+        ),
+        "order_ttn": Form(order_url("order_ttn", w.in_delivery_np), {"ttn-ttn": "20450000000077"}, {"ttn-ttn": "text"}),
+        "order_return_received": Form(
+            order_url("order_return_received", w.returning),
+            {"return_received-confirm": "on"},
+            {"return_received-confirm": "bool"},
         ),
         "order_cancel": Form(
             order_url("order_cancel", w.accepted),
@@ -433,6 +471,11 @@ def forms_of(w: World) -> dict[str, Form]:
             {"paused": "1", "next": "/cabinet/"},
             {"paused": "bool", "next": "text"},
         ),
+        "offer_edit": Form(
+            reverse("cabinet:offer_edit", args=[offer.pk]),
+            {"description": "Soft silicone.", "category": ""},
+            {"description": "text", "category": "id", "remove_photo": "bool"},
+        ),
         # store settings
         "store_settings": Form(reverse("cabinet:store_settings"), {}, method="get"),
         "store_settings_my_language": Form(
@@ -495,6 +538,95 @@ def forms_of(w: World) -> dict[str, Form]:
             {"confirm": "bool", "comment": "text"},
             client="anonymous",
         ),
+        # the storefront's cart and checkout (orders/storefront/checkout_urls.py): the "buyer" client has
+        # offers[0] and the outsider's offer in its cart (see `buyer_with_cart`)
+        "storefront_cart": Form(reverse("storefront:cart"), {}, method="get", client="buyer"),
+        "storefront_cart_add": Form(
+            reverse("storefront:cart_add"),
+            {"offer": str(w.offers[1].pk), "quantity": "2", "next": "/"},
+            {"offer": "id", "quantity": "quantity", "next": "text"},
+            client="buyer",
+        ),
+        "storefront_cart_update": Form(
+            reverse("storefront:cart_update"),
+            {"offer": str(offer.pk), "quantity": "2"},
+            {"offer": "id", "quantity": "quantity"},
+            client="buyer",
+        ),
+        "storefront_cart_remove": Form(
+            reverse("storefront:cart_remove"), {"offer": str(offer.pk)}, {"offer": "id"}, client="buyer"
+        ),
+        "storefront_cart_accept": Form(reverse("storefront:cart_accept"), {}, client="buyer"),
+        "storefront_checkout_page": Form(reverse("storefront:checkout"), {}, method="get", client="buyer"),
+        "storefront_checkout": Form(
+            reverse("storefront:checkout"),
+            {
+                "key": "k" * 32,
+                "cart": cart_digest(w),
+                "name": "Iryna Buyer",
+                "phone": VALID_PHONE,
+                "email": "buyer@example.com",
+                "language": "en",
+                f"s{w.store.pk}-delivery_method": "nova_poshta",
+                f"s{w.store.pk}-delivery_branch": "Kyiv, branch 12",
+                f"s{w.store.pk}-payment_method": "cod",
+                f"s{w.outsider_store.pk}-delivery_method": "courier",
+                f"s{w.outsider_store.pk}-delivery_address": "Khreshchatyk 1, Kyiv",
+                f"s{w.outsider_store.pk}-payment_method": "card",
+            },
+            {
+                "key": "text",
+                "cart": "text",
+                "name": "text",
+                "phone": "text",
+                "email": "email",
+                "language": "choice",
+                f"s{w.store.pk}-delivery_method": "choice",
+                f"s{w.store.pk}-delivery_branch": "text",
+                f"s{w.store.pk}-payment_method": "choice",
+                f"s{w.outsider_store.pk}-delivery_method": "choice",
+                f"s{w.outsider_store.pk}-delivery_address": "text",
+            },
+            client="buyer",
+        ),
+        "storefront_thanks": Form(
+            reverse("storefront:thanks", args=["t" * 32]), {}, method="get", client="buyer", baseline_ok=False
+        ),
+        # the storefront's catalog (orders/storefront/catalog_urls.py)
+        "storefront_catalog": Form(
+            reverse("storefront:catalog"),
+            {
+                "q": "case",
+                "store": w.store.slug,
+                "price_min": "1",
+                "price_max": "1000",
+                "sort": "price_asc",
+                "page": "1",
+            },
+            {
+                "q": "text",
+                "store": "text",
+                "exclude_store": "text",
+                "category": "text",
+                "price_min": "decimal",
+                "price_max": "decimal",
+                "stock": "choice",
+                "sort": "choice",
+                "page": "int",
+            },
+            method="get",
+            client="anonymous",
+        ),
+        "storefront_offer": Form(
+            reverse("storefront:offer", args=[offer.pk]), {}, {"q": "text"}, method="get", client="anonymous"
+        ),
+        "storefront_store": Form(
+            reverse("storefront:store", args=[w.store.slug]),
+            {"q": "case", "sort": "newest"},
+            {"q": "text", "sort": "choice", "page": "int", "price_min": "decimal"},
+            method="get",
+            client="anonymous",
+        ),
     }
 
 
@@ -502,11 +634,14 @@ def forms_of(w: World) -> dict[str, Form]:
 # overflows, or none that exists, answers 404 and changes nothing.
 OBJECT_TARGETS = {
     "order_detail": "order",
+    "order_form": "order",
     "order_confirm": "order",
     "order_pack": "order",
     "order_ship": "order",
     "order_ready_for_pickup": "order",
     "order_mark_received": "order",
+    "order_return_received": "order",
+    "order_ttn": "order",
     "order_cancel": "order",
     "order_delivery": "order",
     "order_payment": "order",
@@ -517,6 +652,7 @@ OBJECT_TARGETS = {
     "order_call": "order",
     "offer_stock": "offer",
     "offer_pause": "offer",
+    "offer_edit": "offer",
     "member_remove": "member",
     "invitation_resend": "invitation",
     "invitation_revoke": "invitation",
@@ -687,8 +823,29 @@ def sender(world, db):
                 "manager": english_client(world.manager),
                 "owner": english_client(world.owner),
                 "anonymous": english_client(),
+                "buyer": buyer_with_cart(world),
             }
         )
+
+
+def cart_lines(w: World) -> dict:
+    """The cart of the "buyer" client, as orders/storefront/cart.py keeps it in the session."""
+    offers = Offer.objects.filter(pk__in=[w.offers[0].pk, w.outsider_offer.pk]).order_by("pk")
+    return {str(o.pk): {"q": 1, "p": str(o.price), "s": o.stock} for o in offers}
+
+
+def cart_digest(w: World) -> str:
+    from orders.storefront.cart import SESSION_KEY, Cart
+
+    return Cart({SESSION_KEY: cart_lines(w)}).digest()
+
+
+def buyer_with_cart(w: World) -> Client:
+    client = english_client()
+    for offer in (w.offers[0], w.outsider_offer):
+        with translation.override("en"):  # the request deactivates the test's language as it ends
+            client.post(reverse("storefront:cart_add"), {"offer": str(offer.pk), "quantity": "1"})
+    return client
 
 
 def hostile_values(kind: str) -> list[str]:
@@ -727,12 +884,15 @@ FORM_NAMES = [
     "home",
     "order_list",
     "order_detail",
+    "order_form",
     "order_confirm",
     "order_pack",
     "order_ship",
     "order_ship_courier",
     "order_ready_for_pickup",
     "order_mark_received",
+    "order_return_received",
+    "order_ttn",
     "order_cancel",
     "order_cancel_out_of_stock",
     "order_delivery",
@@ -750,6 +910,7 @@ FORM_NAMES = [
     "offer_list",
     "offer_stock",
     "offer_pause",
+    "offer_edit",
     "store_settings",
     "store_settings_my_language",
     "store_settings_store_language",
@@ -766,12 +927,38 @@ FORM_NAMES = [
     "notification_prefs",
     "public_order",
     "public_order_cancel",
+    "storefront_catalog",
+    "storefront_offer",
+    "storefront_store",
+    "storefront_cart",
+    "storefront_cart_add",
+    "storefront_cart_update",
+    "storefront_cart_remove",
+    "storefront_cart_accept",
+    "storefront_checkout_page",
+    "storefront_checkout",
+    "storefront_thanks",
 ]
+
+
+def storefront_names() -> set[str]:
+    """The storefront's URL names (its URLconf includes one module per part), prefixed as in the table."""
+
+    def walk(patterns):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns)
+            elif pattern.name:
+                yield f"storefront_{pattern.name}"
+
+    resolvers = [p for p in get_resolver().url_patterns if isinstance(p, URLResolver) and p.namespace == "storefront"]
+    assert resolvers, "the storefront's URLconf is not mounted"
+    return set(walk(resolvers[0].url_patterns))
 
 
 def test_every_cabinet_and_public_url_is_in_the_table():
     patterns = cabinet_and_public_patterns()
-    missing = {p.name for p in patterns} - set(FORM_NAMES)
+    missing = ({p.name for p in patterns} | storefront_names()) - set(FORM_NAMES)
     assert not missing, f"add these URLs to tests/test_hostile_input.py: {sorted(missing)}"
     assert {p.name for p in patterns if "pk" in p.pattern.converters} == set(OBJECT_TARGETS)
 
@@ -951,10 +1138,17 @@ def every_form(w: World) -> list:
         CallForm(order=order),
         StockForm(),
         OfferSearchForm(),
+        OfferDetailsForm(),
+        CatalogForm(),
         StoreEmailForm(),
         InviteForm(),
         LoginForm(),
         BuyerCancelForm(),
+        AddToCartForm(),
+        CartUpdateForm(),
+        CartRemoveForm(),
+        BuyerForm(),
+        StoreDeliveryForm(store=w.store),
     ]
 
 

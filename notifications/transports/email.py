@@ -1,11 +1,15 @@
 """E-mail through Django's configured backend: an ESP through django-anymail in production,
-the console in `make run`. One connection (and so one HTTP session) per drain."""
+the console in `make run`. One connection (and so one HTTP session) per drain. With Postmark
+every message goes through its batch endpoint (transports/postmark.py: up to
+NOTIFICATIONS_EMAIL_BATCH_SIZE distinct messages per call, on anymail's backend and settings);
+other backends send one message per call through Django's mail API."""
 
 from __future__ import annotations
 
 import smtplib
 
 import requests
+from anymail.backends.postmark import EmailBackend as PostmarkEmailBackend
 from anymail.exceptions import AnymailAPIError, AnymailError, AnymailInvalidAddress, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -13,15 +17,13 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 
 from . import Failure
 from .http import pin_environment
-
-# ESP answers worth another try: throttling, timeouts, the service's own errors, and
-# authentication (a wrong key is fixed by an operator; messages must not be lost meanwhile).
-TRANSIENT_STATUSES = {401, 403, 408, 409, 425, 429}
+from .postmark import BATCH_LIMIT, TRANSIENT_STATUSES, PostmarkBatch
 
 
 class EmailTransport:
     def __init__(self):
         self.connection = None
+        self.batch: PostmarkBatch | None = None
 
     def close(self) -> None:
         if self.connection is not None:
@@ -29,16 +31,51 @@ class EmailTransport:
                 self.connection.close()
             finally:
                 self.connection = None
+                self.batch = None
+
+    def open(self) -> None:
+        if self.connection is not None:
+            return
+        self.connection = get_connection()
+        if isinstance(self.connection, PostmarkEmailBackend):
+            self.batch = PostmarkBatch(self.connection)  # opens the backend's session on first use
+            return
+        self.connection.open()
+        session = getattr(self.connection, "session", None)  # anymail's HTTP-API backends
+        if isinstance(session, requests.Session):
+            pin_environment(session, getattr(self.connection, "api_url", "") or "https://")
+
+    def batch_limit(self) -> int:
+        """How many messages one call may carry: 1 unless the ESP has a batch endpoint."""
+        try:
+            self.open()
+        except Exception:  # misconfigured: send() says so for each message
+            return 1
+        return min(settings.NOTIFICATIONS_EMAIL_BATCH_SIZE, BATCH_LIMIT) if self.batch is not None else 1
+
+    def send_many(self, items: list[tuple[object, dict]]) -> list[str | Failure]:
+        """Send outbox rows rendered as `content` in one call (at most `batch_limit()` of them):
+        per row the provider's message id ('' when it gives none) or its Failure."""
+        self.open()
+        if self.batch is None:
+            outcomes: list[str | Failure] = []
+            for message, content in items:
+                try:
+                    outcomes.append(self.send(message, content))
+                except Failure as failure:
+                    outcomes.append(failure)
+            return outcomes
+        return self.batch.send(items)
 
     def send(self, message, content: dict) -> str:
         """Send one outbox row rendered as `content` ({subject, text, html}); return the
         provider's message id ('' when it gives none)."""
-        if self.connection is None:
-            self.connection = get_connection()
-            self.connection.open()
-            session = getattr(self.connection, "session", None)  # anymail's HTTP-API backends
-            if isinstance(session, requests.Session):
-                pin_environment(session, getattr(self.connection, "api_url", "") or "https://")
+        self.open()
+        if self.batch is not None:
+            [outcome] = self.batch.send([(message, content)])
+            if isinstance(outcome, Failure):
+                raise outcome
+            return outcome
         email = EmailMultiAlternatives(
             subject=content["subject"],
             body=content["text"],

@@ -44,6 +44,7 @@ from sellers.models import Offer, Store, StoreMember
 from .. import deadlines
 from ..choices import OPEN_STATUSES, CancelReason, DeliveryMethod, PaymentMethod, Status
 from ..models import Order, OrderItem
+from ..tracking.parcels import track_open_parcels
 from . import people
 
 HistoricalOrder = Order.history.model
@@ -412,6 +413,7 @@ def add_orders(
         if progress:
             progress(result)
     writer.finish()
+    track_open_parcels()  # the bulk orders in delivery are tracked too, inserted in bulk (docs/rules.md §8)
     result.seconds = time.monotonic() - started
     return result
 

@@ -21,6 +21,8 @@ from sellers.models import Offer, Store, StoreMember
 from .. import services as svc
 from ..choices import CancelReason, DeliveryMethod, PaymentMethod
 from ..models import CallAttempt, Order
+from ..tracking.parcels import track_open_parcels
+from . import catalog as storefront
 from . import people
 
 DEMO_PASSWORD = "marketplace-demo"
@@ -157,7 +159,9 @@ def create_demo(*, seed: int = 2025, reset_passwords: bool = False) -> tuple[lis
                 Offer.objects.create(store=store, title=title, sku=sku, price=Decimal(price), stock=stock)
                 for title, sku, price, stock in spec.offers
             ]
+            storefront.add_catalog(store, offers)  # categories, descriptions, photos, more goods, profile
             made += _StoreScenarios(store, offers, owner, manager, rng).run()
+        track_open_parcels()  # shipped orders have their parcels already; anything else in delivery too
     return logins, made
 
 

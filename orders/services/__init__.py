@@ -1,8 +1,10 @@
 """Order services: one function per business action (see docs/architecture.md)."""
 
 from .cancellation import order_cancel, order_cancel_by_buyer, order_cancel_by_platform
+from .checkout import CheckoutLine, StoreOrder, checkout_place
 from .editing import (
     order_add_item,
+    order_correct_ttn,
     order_items_update,
     order_set_item_quantity,
     order_update_delivery,
@@ -21,10 +23,14 @@ from .lifecycle import (
     order_ship,
 )
 from .notes import order_call_log, order_comment_add
+from .returns import order_return_received
 from .split import order_split
 
 __all__ = [
+    "CheckoutLine",
     "Line",
+    "StoreOrder",
+    "checkout_place",
     "order_add_item",
     "order_call_log",
     "order_cancel",
@@ -32,6 +38,7 @@ __all__ = [
     "order_cancel_by_platform",
     "order_comment_add",
     "order_confirm",
+    "order_correct_ttn",
     "order_expire",
     "order_hand_over",
     "order_items_update",
@@ -40,6 +47,7 @@ __all__ = [
     "order_pack",
     "order_place",
     "order_ready_for_pickup",
+    "order_return_received",
     "order_set_item_quantity",
     "order_ship",
     "order_split",

@@ -13,8 +13,9 @@ from marketplace.errors import RuleViolation
 from marketplace.history import stamp
 
 from .. import rules
-from ..choices import DeliveryMethod, PaymentMethod, Status
+from ..choices import CARRIER_METHODS, DeliveryMethod, PaymentMethod, Status
 from ..models import Order, OrderItem
+from ..tracking import parcels
 from .base import (
     MAX_DELIVERY_COST,
     atomic,
@@ -26,7 +27,7 @@ from .base import (
     save_order,
     status_label,
 )
-from .lifecycle import lock_offers, release, reserve
+from .lifecycle import INVALID_TTN, INVALID_TTN_ANY, check_ttn_free, lock_offers, release, reserve
 
 SELLER = (ActorKind.SELLER,)
 CONFIRMED_KEEPS = (rules.has_delivery_method, rules.has_destination, rules.has_delivery_cost, rules.has_ship_by)
@@ -211,4 +212,32 @@ def order_items_update(*, actor: Actor, order: Order, quantities: dict[int, int]
         # Increases last, so stock freed by decreases in the same step can be reused.
         for item_id, qty in sorted(changes.items(), key=lambda kv: kv[1] - current.get(kv[0], 0)):
             order = order_set_item_quantity(actor=actor, order=order, item_id=item_id, quantity=qty)
+    return order
+
+
+def order_correct_ttn(*, actor: Actor, order: Order, ttn: str) -> Order:
+    """The seller corrects the tracking number of a carrier order in delivery (the carrier does not
+    know the one entered, docs/rules.md §8): the order follows the new number, the old parcel is
+    kept inactive and the new one is tracked from the next pass."""
+    ttn = (ttn or "").strip().replace(" ", "")
+    with atomic():
+        order = lock_order(order)
+        check_actor(actor, order, allowed=SELLER)
+        if order.status != Status.IN_DELIVERY or order.delivery_method not in CARRIER_METHODS:
+            raise RuleViolation(
+                _(
+                    "The tracking number can be corrected only while a carrier has the parcel; "
+                    "this order is “%(status)s”."
+                )
+                % {"status": status_label(order.status)},
+                code="window",
+            )
+        if not rules.valid_ttn(order.delivery_method, ttn):
+            raise RuleViolation(INVALID_TTN.get(order.delivery_method, INVALID_TTN_ANY) % {"ttn": ttn}, code="ttn")
+        if ttn == order.ttn:
+            raise RuleViolation(_("Nothing changed: the order already has these values."), code="unchanged")
+        check_ttn_free(order, ttn)
+        order.ttn = ttn
+        save_order(order, actor, "edit_ttn")
+        parcels.follow(order, ttn)
     return order

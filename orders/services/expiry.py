@@ -15,7 +15,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, prefetch_related_objects
+from django.db import connection
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from marketplace import clock
@@ -25,14 +26,17 @@ from marketplace.calendar import platform as current_platform
 from marketplace.errors import NotAllowed, RuleViolation
 from marketplace.history import HistoryContext, record_saved, stamp
 from notifications.services import notify, notify_expired
-from orders.fees import build_charge
+from orders.fees import charge_orders
 from sellers.models import FeeCharge, Offer, Store
 from sellers.services import store_hide_offers
 
 from .. import deadlines
-from ..choices import EXPIRY_REASONS, REASONS, CancelReason, Status
+from ..choices import CARRIER_METHODS, EXPIRY_REASONS, REASONS, CancelReason, Status
 from ..models import Order, OrderItem
 from .base import atomic, lock_order, run_transition, status_label
+
+# What notify_expired reads of an order's items (notifications.rendering.buyer_view).
+MESSAGE_ITEM_FIELDS = ("order_id", "title", "price", "quantity")
 
 
 @dataclass
@@ -96,15 +100,26 @@ def orders_expire(
     for order in orders:
         order._update_initial_state()  # saved above: a later save() of this copy starts from `cancelled`
     # Charged as if the order had been completed (docs/rules.md §4).
-    FeeCharge.objects.bulk_create([build_charge(o, FeeCharge.Kind.EXPIRED, platform.fee_percent) for o in orders])
-    prefetch_related_objects(orders, "items")
-    notify_expired(orders)
+    charge_orders(orders, FeeCharge.Kind.EXPIRED, platform.fee_percent, at=clock.now())
+    notify_expired(orders, items=_message_items(orders))
     # Last, so the offers' row locks (shared with sellers and other sweeps) are held briefly.
     return_stock(orders, actor, "expire", now=now)
     restricted = restrict_stores(
         {o.store_id for o in orders if not o.store.offers_hidden}, now=now, platform=platform, actor=actor
     )
     return Expired(orders=list(orders), restricted_stores=restricted)
+
+
+def _message_items(orders: list[Order]) -> dict[int, list[dict]]:
+    """The orders' items as the buyers' messages show them (notifications.rendering.buyer_view),
+    read for the batch in one query of plain values: no model or queryset per item or order."""
+    by_order: dict[int, list[dict]] = {o.pk: [] for o in orders}
+    rows = OrderItem.objects.filter(order_id__in=list(by_order)).order_by("id").values_list(*MESSAGE_ITEM_FIELDS)
+    for order_id, title, price, quantity in rows:
+        by_order[order_id].append(
+            {"title": title, "quantity": quantity, "price": price, "line_total": price * quantity}
+        )
+    return by_order
 
 
 def order_expire(*, order: Order, reason: str | None = None, expected_status: str | None = None) -> Order:
@@ -126,15 +141,36 @@ def return_stock(
     corrections: dict[int, int] | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Put the cancelled orders' items back in stock (docs/rules.md §5), one offer row at a time
-    locked in id order (no deadlock with a seller or another sweep), in one UPDATE with its
-    history rows. `corrections` (out_of_stock) sets an offer's stock to the seller's count instead."""
+    """Put the cancelled orders' items back in stock (docs/rules.md §5), the offer rows locked in
+    id order (no deadlock with a seller or another sweep), in one UPDATE with its history rows:
+    on PostgreSQL one statement that sums the items per offer in the database (a sweep batch's
+    hundreds of items are never loaded), the history rows copied by `record_saved`.
+    `corrections` (out_of_stock) sets an offer's stock to the seller's count instead.
+
+    Called before the order's own status changes. Goods already with a carrier are not back in
+    the store (docs/rules.md §8): such an order only records that their return is expected
+    (`return_expected_since`, saved with the order by the caller); `order_return_received` puts
+    them back when the carrier reports the return delivered or the seller confirms it."""
     corrections = corrections or {}
     now = now or clock.now()
+    in_store = []
+    for order in orders:
+        if goods_with_carrier(order):
+            order.return_expected_since = now
+        else:
+            in_store.append(order.pk)
+    if not in_store and not corrections:
+        return
+    if connection.vendor == "postgresql":
+        offers = _return_stock_in_sql(in_store, corrections, now)
+        if offers:  # their history rows copied by the database, stamped like a save's
+            record_saved(Offer, offers, date=now, actor=actor, action=action)
+        return
     back: dict[int, int] = defaultdict(int)
-    for offer_id, quantity in OrderItem.objects.filter(order__in=orders).values_list("offer_id", "quantity"):
-        back[offer_id] += quantity
-    offers = list(Offer.objects.select_for_update().filter(pk__in=back).order_by("pk"))
+    if in_store:
+        for offer_id, quantity in OrderItem.objects.filter(order__in=in_store).values_list("offer_id", "quantity"):
+            back[offer_id] += quantity
+    offers = list(Offer.objects.select_for_update().filter(pk__in={*back, *corrections}).order_by("pk"))
     for offer in offers:
         offer.stock = corrections[offer.pk] if offer.pk in corrections else offer.stock + back[offer.pk]
         offer.updated_at = now
@@ -145,6 +181,46 @@ def return_stock(
     Offer.history.bulk_history_create(
         offers, update=True, default_date=now, custom_historical_attrs=stamped if _has_stamp(Offer) else None
     )
+
+
+# The stock back of a batch in one statement (PostgreSQL): the items summed per offer, the
+# seller's counts (`corrections`), the offers locked in id order first (MATERIALIZED: the lock
+# is taken before the UPDATE, in that order, so no deadlock with a seller or another sweep).
+_RETURN_STOCK_SQL = """
+    WITH back AS (
+        SELECT offer_id, sum(quantity) AS quantity FROM {items}
+        WHERE order_id = ANY(%(orders)s) AND offer_id IS NOT NULL GROUP BY offer_id
+    ), fixed AS (
+        SELECT * FROM unnest(%(fixed_ids)s::bigint[], %(fixed_stock)s::integer[]) AS f(offer_id, stock)
+    ), change AS (
+        SELECT coalesce(b.offer_id, f.offer_id) AS offer_id, b.quantity, f.stock
+        FROM back b FULL JOIN fixed f ON f.offer_id = b.offer_id
+    ), locked AS MATERIALIZED (
+        SELECT o.id FROM {offers} o JOIN change c ON c.offer_id = o.id ORDER BY o.id FOR UPDATE OF o
+    )
+    UPDATE {offers} o SET stock = coalesce(c.stock, o.stock + c.quantity), updated_at = %(now)s
+    FROM change c JOIN locked l ON l.id = c.offer_id WHERE o.id = c.offer_id RETURNING o.id
+"""
+
+
+def _return_stock_in_sql(order_ids: list[int], corrections: dict[int, int], now: datetime) -> list[int]:
+    """The offers' stock back (docs/rules.md §5) with no Python per item or offer; returns the offers changed."""
+    sql = _RETURN_STOCK_SQL.format(items=OrderItem._meta.db_table, offers=Offer._meta.db_table)
+    params = {
+        "orders": order_ids,
+        "fixed_ids": list(corrections),
+        "fixed_stock": list(corrections.values()),
+        "now": now,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def goods_with_carrier(order: Order) -> bool:
+    """The order's goods are with a carrier: it is in delivery by a carrier (a tracking number
+    given), not the store's courier (docs/rules.md §8)."""
+    return order.status == Status.IN_DELIVERY and order.delivery_method in CARRIER_METHODS
 
 
 def _has_stamp(model) -> bool:

@@ -6,11 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, models
+from django.db.models import Case, F, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from marketplace import phones
+from marketplace import clock, phones
 from marketplace.actors import Actor, ActorKind
 from marketplace.errors import RuleViolation
 from marketplace.history import stamp
@@ -21,6 +22,7 @@ from sellers.models import FeeCharge, Offer, Store
 from ..choices import CARRIER_METHODS, OPEN_STATUSES, DeliveryMethod, OrderSource, PaymentMethod, Status
 from ..models import Order, OrderItem
 from ..rules import valid_ttn
+from ..tracking import parcels
 from .base import (
     atomic,
     check_actor,
@@ -64,6 +66,43 @@ def reserve(offer: Offer, quantity: int, actor: Actor, action: str) -> None:
     offer.save(update_fields=["stock", "updated_at"])
 
 
+def reserve_many(lines: list[tuple[Offer, int]], actor: Actor, action: str, *, now) -> None:
+    """`reserve` for every line of an order at once (docs/rules.md §10): the offers are locked by
+    the caller; every line is checked before any write, then one UPDATE takes the units off all
+    the offers and one INSERT writes their history rows ("changed", stamped like `stamp`)."""
+    for offer, quantity in lines:
+        if offer.stock < quantity:
+            raise RuleViolation(
+                _("Only %(stock)s of “%(title)s” in stock, %(quantity)s asked.")
+                % {"stock": offer.stock, "title": offer.title, "quantity": quantity},
+                code="stock",
+            )
+    Offer.objects.filter(pk__in=[offer.pk for offer, _quantity in lines]).update(
+        stock=Case(
+            *(When(pk=offer.pk, then=F("stock") - quantity) for offer, quantity in lines),
+            output_field=models.PositiveIntegerField(),
+        ),
+        updated_at=now,
+    )
+    for offer, quantity in lines:
+        offer.stock -= quantity
+        offer.updated_at = now
+    _history(Offer, [offer for offer, _quantity in lines], actor, action, now=now, update=True)
+
+
+def _history(model, rows, actor: Actor, action: str, *, now, update: bool) -> None:
+    """History rows of rows written in bulk (bulk_create and update send no signal: the stamp goes
+    in as the rows' own values, as `stamp` would put it)."""
+    model.history.bulk_history_create(
+        rows,
+        update=update,
+        default_date=now,
+        default_user=actor.user,
+        default_change_reason=None,  # as `stamp` leaves it without a reason
+        custom_historical_attrs={"actor_kind": str(actor.kind), "action": action},
+    )
+
+
 def release(offer: Offer, quantity: int, actor: Actor, action: str) -> None:
     offer.stock += quantity
     stamp(offer, actor, action)
@@ -83,8 +122,13 @@ def order_place(
     delivery_address: str = "",
     payment_method: str = PaymentMethod.CASH_ON_DELIVERY,
     source: str = OrderSource.STOREFRONT,
+    locked: dict[int, Offer] | None = None,
 ) -> Order:
-    """A buyer places an order: stock is reserved, the store is told."""
+    """A buyer places an order: stock is reserved, the store is told.
+
+    `locked`: offers the caller already holds locked in its transaction (checkout_place locks every
+    offer of the cart at once), so they are not locked again. In bulk (docs/rules.md §10): one UPDATE
+    of the offers' stock, the items in one INSERT, each with its history rows in one INSERT."""
     if not buyer_name.strip() or not buyer_phone.strip():
         raise RuleViolation(_("The buyer's name and phone are required."))
     if not lines:
@@ -104,7 +148,10 @@ def order_place(
         raise RuleViolation(_("This store does not take orders now."))
     actor = Actor.buyer()
     with atomic():
-        offers = lock_offers(store.pk, wanted)
+        if locked is None:
+            offers = lock_offers(store.pk, wanted)
+        else:
+            offers = {pk: offer for pk, offer in locked.items() if pk in wanted and offer.store_id == store.pk}
         lines_to_place = []
         for offer_id, quantity in wanted.items():
             offer = offers.get(offer_id)
@@ -113,8 +160,8 @@ def order_place(
             lines_to_place.append((offer, quantity))
         items_total = sum((offer.price * quantity for offer, quantity in lines_to_place), start=Decimal(0))
         check_totals(items_total, None)  # before any write: a clear refusal, not a numeric overflow
-        for offer, quantity in lines_to_place:
-            reserve(offer, quantity, actor, "place")
+        now = clock.now()
+        reserve_many(lines_to_place, actor, "place", now=now)
         # One save of the order, with its totals: one "place" row in its history.
         order = Order(
             store=store,
@@ -131,14 +178,23 @@ def order_place(
             total=items_total,
         )
         save_order(order, actor, "place", status_changed=True)
-        for offer, quantity in lines_to_place:
-            item = OrderItem(
-                order=order, offer=offer, title=offer.title, sku=offer.sku, price=offer.price, quantity=quantity
-            )
-            stamp(item, actor, "place")
-            item.save()
+        items = OrderItem.objects.bulk_create(
+            OrderItem(order=order, offer=offer, title=offer.title, sku=offer.sku, price=offer.price, quantity=quantity)
+            for offer, quantity in lines_to_place
+        )
+        _history(OrderItem, items, actor, "place", now=now, update=False)
+        _items_known(order, items)
         notify("order_placed", order=order)
     return order
+
+
+def _items_known(order: Order, items: list[OrderItem]) -> None:
+    """`order.items.all()` answers from the items just written (as prefetch_related would fill it),
+    so the messages' snapshot of the order reads no row again."""
+    queryset = order.items.all()
+    queryset._result_cache = list(items)
+    queryset._prefetch_done = True
+    order._prefetched_objects_cache = {OrderItem._meta.get_field("order").remote_field.cache_name: queryset}
 
 
 def order_open(*, actor: Actor, order: Order) -> Order:
@@ -250,6 +306,8 @@ def order_ship(*, actor: Actor, order: Order, ttn: str = "", courier_phone: str 
             check_ttn_free(order, ttn)
             order.ttn = ttn
         transition_and_save(order, "ship", actor)
+        if order.ttn and order.delivery_method in CARRIER_METHODS:
+            parcels.start(order)  # tracked from now on (docs/rules.md §8)
         notify("order_shipped", order=order)
     return order
 

@@ -19,7 +19,7 @@ from orders.choices import CancelReason, DeliveryMethod, PaymentMethod
 from orders.models import CallAttempt, Order
 from orders.services.base import check_courier_visit, check_ship_by
 from orders.services.notes import MAX_COMMENT
-from sellers.models import Offer, Store
+from sellers.models import OFFER_DESCRIPTION_MAX, Category, Offer, Store
 from sellers.services import MAX_STOCK
 
 from .selectors import seller_cancel_reasons
@@ -143,6 +143,7 @@ class OrderFilterForm(forms.Form):
     delivery = forms.ChoiceField(
         label=_("Delivery"), required=False, choices=[("", _("Any delivery")), *DeliveryMethod.choices]
     )
+    tracking = forms.BooleanField(label=_("Tracking problems"), required=False)
 
 
 # --- status actions ------------------------------------------------------------------------
@@ -164,6 +165,27 @@ class MarkReceivedForm(OrderForm):
         label=_("The buyer has received the goods (this cannot be undone)"),
         required=True,
         error_messages={"required": _("Tick the box to confirm the buyer has received the goods.")},
+    )
+
+
+class TtnForm(OrderForm):
+    """A corrected tracking number of a parcel in delivery (docs/rules.md §8): the order follows it."""
+
+    ttn = forms.CharField(
+        label=_("Correct tracking number (TTN)"),
+        max_length=column_length(Order, "ttn"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
+class ReturnReceivedForm(OrderForm):
+    """The goods of a parcel that came back are in the store again: they go back on sale
+    (docs/rules.md §8). Confirmed on the server too."""
+
+    confirm = forms.BooleanField(
+        label=_("The returned goods are back in the store (their stock goes back on sale)"),
+        required=True,
+        error_messages={"required": _("Tick the box to confirm the goods came back.")},
     )
 
 
@@ -416,6 +438,37 @@ class CallForm(OrderForm):
 
 class StockForm(forms.Form):
     stock = QuantityField(label=_("Stock"), min_value=0, max_value=MAX_STOCK)
+
+
+class OfferDetailsForm(forms.Form):
+    """What the storefront shows of an offer: description, category, photo. The service
+    (sellers.services.offer_update_details) checks the photo again."""
+
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=OFFER_DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("What buyers read on the offer's page: what it is, size, material, what is in the box."),
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), required=False, queryset=Category.objects.all(), empty_label=_("— no category —")
+    )
+    photo = forms.ImageField(
+        label=_("Photo"),
+        required=False,
+        help_text=_("JPEG, PNG, WebP or GIF, at most 5 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+        error_messages={"invalid_image": _("The photo must be a JPEG, PNG, WebP or GIF image.")},
+    )
+    remove_photo = forms.BooleanField(label=_("Remove the photo"), required=False)
+
+    def __init__(self, *args, offer: Offer | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if offer is not None and not self.is_bound:
+            self.initial.update(description=offer.description, category=offer.category_id)
+        if offer is None or not offer.photo:
+            del self.fields["remove_photo"]
 
 
 class OfferSearchForm(forms.Form):

@@ -7,15 +7,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from marketplace import phones
 from marketplace.actors import ActorKind
 from marketplace.calendar import platform_calendar
+from marketplace.worktime import KYIV
 from orders import rules
+from orders.carriers.base import StateGroup
 from orders.choices import OPEN_STATUSES, REASONS, SELLER_REASONS, TERMINAL_STATUSES, DeliveryMethod, Status
-from orders.models import Order
+from orders.models import Order, Parcel
 from sellers.models import Offer
 
 # --- the order list --------------------------------------------------------------------------
@@ -47,7 +49,7 @@ DEFAULT_TAB = "active"
 class TabCounts:
     """Orders per tab. Open statuses are counted exactly; the archive (received, cancelled)
     only up to ARCHIVE_CAP, so a store's history never makes the page slower: `capped`
-    holds the tabs whose number is a lower bound (shown as “1000+”)."""
+    holds the tabs whose number is a lower bound (shown as “100+”)."""
 
     counts: dict[str, int]
     capped: frozenset[str]
@@ -59,7 +61,10 @@ class TabCounts:
         return None if key in self.capped else self.counts[key]
 
 
-ARCHIVE_CAP = 1000
+# The archive's tabs count this many orders at most (“100+”): the same few index entries at any
+# store size, so the list costs the same with 1,000 orders or 1,000,000 (bench/cabinet.py,
+# `list_100k_to_1k`). A seller needs the open tabs' numbers exactly, the archive's only roughly.
+ARCHIVE_CAP = 100
 
 
 def order_tab_counts(store_id: int) -> TabCounts:
@@ -102,12 +107,52 @@ class OrderFilters:
     overdue: bool = False
     due_soon: bool = False
     delivery: str = ""
+    tracking: bool = False  # only orders in delivery with a tracking problem
     refused: bool = False  # the search could not be read: nothing matches it
 
     @property
     def narrowed(self) -> bool:
         """True when the rows are fewer than the tab's count says."""
-        return bool(self.q or self.overdue or self.due_soon or self.delivery or self.refused)
+        return bool(self.q or self.overdue or self.due_soon or self.delivery or self.tracking or self.refused)
+
+
+# --- tracking problems (docs/rules.md §8) -----------------------------------------------------
+
+# Checks with the carrier that failed in a row before the seller is shown a problem.
+TRACKING_FAILURES_PROBLEM = 3
+# Free storage at the branch ending within this many days is a problem (today and tomorrow).
+STORAGE_ENDING_DAYS = 1
+
+
+def tracking_problem_q(today) -> Q:
+    """A parcel the seller should look at: the carrier does not know the number, checks keep
+    failing, a delivery attempt failed, or it waits at the branch with free storage ending."""
+    return (
+        Q(group=StateGroup.NOT_FOUND)
+        | Q(failures__gte=TRACKING_FAILURES_PROBLEM)
+        | Q(group=StateGroup.FAILED_ATTEMPT)
+        | Q(group=StateGroup.AT_BRANCH, storage_free_until__lte=today + timedelta(days=STORAGE_ENDING_DAYS))
+    )
+
+
+def tracking_problems(parcel: Parcel | None, today) -> list[str]:
+    """The problems of the parcel the order follows, as codes (the order page words them)."""
+    if parcel is None:
+        return []
+    problems = []
+    if parcel.group == StateGroup.NOT_FOUND:
+        problems.append("not_found")
+    if parcel.failures >= TRACKING_FAILURES_PROBLEM:
+        problems.append("failures")
+    if parcel.group == StateGroup.FAILED_ATTEMPT:
+        problems.append("failed_attempt")
+    if (
+        parcel.group == StateGroup.AT_BRANCH
+        and parcel.storage_free_until is not None
+        and parcel.storage_free_until <= today + timedelta(days=STORAGE_ENDING_DAYS)
+    ):
+        problems.append("storage_ending")
+    return problems
 
 
 def search_condition(q: str) -> Q | None:
@@ -181,6 +226,12 @@ def order_list(
         )
     if filters.overdue or filters.due_soon:
         orders = orders.filter(status__in=OPEN_STATUSES)
+    if filters.tracking:
+        # The store's orders in delivery (the (store, status, …) index), each parcel looked up by its order.
+        problem = Parcel.objects.filter(order_id=OuterRef("pk"), active=True).filter(
+            tracking_problem_q(now.astimezone(KYIV).date())
+        )
+        orders = orders.filter(status=Status.IN_DELIVERY).filter(Exists(problem))
     orders = orders.only(*LIST_COLUMNS).order_by(
         F("acceptable_deadline").asc(nulls_last=True), F("created_at").desc(), F("pk").desc()
     )

@@ -39,11 +39,20 @@ urlpatterns = [
         "orders/<int:pk>/received/", orders.order_action_view, {"action": "mark_received"}, name="order_mark_received"
     ),
     path("orders/<int:pk>/cancel/", orders.order_action_view, {"action": "cancel"}, name="order_cancel"),
+    path("orders/<int:pk>/ttn/", orders.order_action_view, {"action": "ttn"}, name="order_ttn"),
+    path(
+        "orders/<int:pk>/return-received/",
+        orders.order_action_view,
+        {"action": "return_received"},
+        name="order_return_received",
+    ),
     path("orders/<int:pk>/delivery/", orders.order_action_view, {"action": "delivery"}, name="order_delivery"),
     path("orders/<int:pk>/payment/", orders.order_action_view, {"action": "payment"}, name="order_payment"),
     path("orders/<int:pk>/items/", orders.order_action_view, {"action": "items"}, name="order_items"),
     path("orders/<int:pk>/items/add/", orders.order_action_view, {"action": "add_item"}, name="order_item_add"),
     path("orders/<int:pk>/split/", orders.order_action_view, {"action": "split"}, name="order_split"),
+    # the page's editing forms, rendered when the seller opens one (views.orders.FORM_GROUPS)
+    path("orders/<int:pk>/forms/", orders.order_form_view, name="order_form"),
     path("orders/<int:pk>/comments/", orders.order_comment_view, name="order_comment"),
     path("orders/<int:pk>/calls/", orders.order_call_view, name="order_call"),
     # the list's bulk actions, its CSV export and the printable packing slips and invoices
@@ -54,6 +63,7 @@ urlpatterns = [
     path("offers/", offers.offer_list_view, name="offer_list"),
     path("offers/<int:pk>/stock/", offers.offer_stock_view, name="offer_stock"),
     path("offers/<int:pk>/pause/", offers.offer_pause_view, name="offer_pause"),
+    path("offers/<int:pk>/edit/", offers.offer_edit_view, name="offer_edit"),
     # store settings
     path("settings/", settings.store_settings_view, name="store_settings"),
     path("settings/email/", settings.store_email_view, name="store_email"),

@@ -43,3 +43,27 @@
   // Back from the print tab or the download: the page is still there, its count must be right.
   window.addEventListener("pageshow", update);
 })();
+
+// The order page's delivery form (loaded when its <details> opens): pickup costs nothing to
+// deliver, so its cost box is hidden and holds 0 (what confirming needs).
+(function () {
+  function init() {
+    var form = document.getElementById("delivery-form");
+    if (!form || form.dataset.pickupCost) return;
+    form.dataset.pickupCost = "1";
+    var box = form.querySelector("[data-delivery-cost]"), method = form.querySelector("select[name$='method']");
+    var cost = box && box.querySelector("input");
+    if (!method || !cost) return;
+    var kept = cost.value;
+    function follow() {
+      var pickup = method.value === "pickup";
+      if (pickup && !box.hidden) { kept = cost.value; }
+      if (pickup) { cost.value = "0"; } else if (box.hidden) { cost.value = kept === "0" ? "" : kept; }
+      box.hidden = pickup;
+    }
+    method.addEventListener("change", follow);
+    if (method.value === "pickup") follow();
+  }
+  document.addEventListener("DOMContentLoaded", init);
+  document.addEventListener("htmx:afterSettle", init);
+})();

@@ -13,6 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from orders.choices import CancelReason
 from orders.models import Order
@@ -145,6 +146,7 @@ def test_no_page_is_wider_than_a_phone(page, live_server, owner, orders, width):
                 for summary in phone.locator("details > summary").all():  # the edit forms, opened
                     if summary.is_visible():
                         summary.click()
+                expect(phone.locator("[data-lazy-form]")).to_have_count(0)  # each opened group's forms came
                 check_width(phone, f"{tag}-order-{name}-open")
             for name, url in (("offers", "/cabinet/offers/"), ("settings", "/cabinet/settings/")):
                 phone.goto(url)

@@ -7,7 +7,7 @@ Plain pytest + hypothesis; no database, no Django settings needed.
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -376,3 +376,54 @@ def test_dst_gap_inside_a_working_day_counts_real_time():
     got = cal.add(start, timedelta(minutes=31))
     assert got.astimezone(UTC) == datetime(2025, 3, 30, 1, 0, tzinfo=UTC)
     assert cal.between(start, got) == timedelta(minutes=31)
+
+
+# ----------------------------------------------------------------------------- the table path
+FIXED = timezone(timedelta(hours=5, minutes=30))  # neither Kyiv nor UTC: always the microsecond path
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(scenarios(micro=True, day_hours=True), st.integers(0, 200 * 3600 * 10**6).map(lambda u: u * US))
+def test_the_same_instant_in_any_zone_gives_the_same_answer(scenario, d):
+    """add() looks a start in Kyiv or UTC up in datetime tables (wall-clock arithmetic, used only
+    away from DST switches) and any other start in microseconds: all three agree, to the
+    microsecond and on the fold."""
+    rules, start = scenario
+    cal = rules.calendar()
+    got = [cal.add(start.astimezone(zone), d) for zone in (KYIV, UTC, FIXED)]
+    assert {U(t) for t in got} == {U(walk_add(rules, start, d))}
+    assert all(t.tzinfo is KYIV and t.utcoffset() == got[2].utcoffset() for t in got)
+
+
+@pytest.mark.parametrize("night", DST_NIGHTS)
+@pytest.mark.parametrize("closure_edge", [None, time(3, 30), time(4, 30), time(2, 45)])
+def test_starts_in_a_dst_gap_or_fold_and_closures_next_to_the_switch(night, closure_edge):
+    """Starts at every quarter hour of a DST night (gap and fold, both folds), on a calendar with
+    the switch inside a working Sunday and optionally a closure ending right next to the switch:
+    the answer is the interval walk's, whichever path computed it."""
+    closures = []
+    if closure_edge is not None:
+        edge = datetime.combine(night, closure_edge, KYIV)
+        closures = [(edge - 2 * H, edge)]
+    for span in ((time(9), time(20)), (time(2), time(23, 59))):
+        rules = Rules(wd={night}, closures=closures, day_start=span[0], day_end=span[1])
+        cal = rules.calendar()
+        for minutes in range(0, 8 * 60, 15):
+            for fold in (0, 1):
+                start = datetime.combine(night, time(minutes // 60, minutes % 60), KYIV).replace(fold=fold)
+                for d in (0 * H, 30 * MIN, 3 * H, 40 * H):
+                    got = cal.add(start, d)
+                    assert U(got) == walk_add(rules, start, d), (start, fold, d)
+                    assert got.tzinfo is KYIV and U(cal.add(U(start), d)) == U(got)
+
+
+def test_the_platform_calendar_takes_the_table_path():
+    """Kyiv 09:00-20:00 is far from the night-time DST switches, so adds are served from the
+    datetime tables (a performance guard for bench/worktime.py; the answers are checked above)."""
+    cal = WorkCalendar(non_working_dates={date(2026, 1, 1)})
+    cal.add(kyiv(2026, 3, 27, 19), 200 * H)
+    assert set(cal._fast) == {KYIV, UTC}
+    # A working Sunday opening at 05:00, an hour after the spring switch: the microsecond path.
+    near_switch = WorkCalendar(working_dates={date(2026, 3, 29)}, day_start=time(5))
+    near_switch.add(kyiv(2026, 3, 27, 19), 200 * H)
+    assert near_switch._fast == {}

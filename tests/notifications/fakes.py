@@ -87,15 +87,23 @@ class FakeServer:
 
 
 class FakePostmark(FakeServer):
+    """Postmark's /email (one message) and /email/batch (a JSON array of messages, answered by an
+    array of per-message results in the same order, HTTP 200 even when some were refused)."""
+
     def __init__(self):
         super().__init__()
         self.server.expect_request("/email", method="POST").respond_with_handler(self._handle)
+        self.server.expect_request("/email/batch", method="POST").respond_with_handler(self._handle)
         self.accepted: Counter = Counter()  # outbox id -> accepted sends
         self.messages: list[dict] = []
+        self.batches: list[int] = []  # messages per /email/batch call
+        self.refuse: dict[str, dict] = {}  # address -> the per-message result Postmark gives it
 
     def _reset(self) -> None:
         self.accepted = Counter()
         self.messages = []
+        self.batches = []
+        self.refuse = {}
 
     def answer(self, request, answer) -> Response:
         if request.headers.get("X-Postmark-Server-Token") != ESP_TOKEN:
@@ -106,6 +114,8 @@ class FakePostmark(FakeServer):
                 answer,
                 content_type="application/json",
             )
+        if request.path.endswith("/batch"):
+            return self.answer_batch(request.get_json())
         body = request.get_json()
         with self.lock:
             self.accepted[self.outbox_id(body)] += 1
@@ -124,8 +134,39 @@ class FakePostmark(FakeServer):
             content_type="application/json",
         )
 
+    def answer_batch(self, bodies: list[dict]) -> Response:
+        if not isinstance(bodies, list) or not 1 <= len(bodies) <= 500:
+            return Response(
+                json.dumps({"ErrorCode": 410, "Message": "Too many batch messages"}),
+                422,
+                content_type="application/json",
+            )
+        results = []
+        with self.lock:
+            self.batches.append(len(bodies))
+            for body in bodies:
+                refused = self.refuse.get(body["To"])
+                if refused is not None:
+                    results.append({"To": body["To"], "SubmittedAt": "2026-01-01T00:00:00Z", **refused})
+                    continue
+                self.accepted[self.outbox_id(body)] += 1
+                self.messages.append(body)
+                results.append(
+                    {
+                        "To": body["To"],
+                        "SubmittedAt": "2026-01-01T00:00:00Z",
+                        "MessageID": str(uuid.uuid4()),
+                        "ErrorCode": 0,
+                        "Message": "OK",
+                    }
+                )
+        return Response(json.dumps(results), 200, content_type="application/json")
+
     @staticmethod
-    def outbox_id(body: dict) -> int:
+    def outbox_id(body: dict | list) -> int:
+        """The X-Outbox-Id of a message (of a batch: of its first message)."""
+        if isinstance(body, list):
+            body = body[0]
         return int({h["Name"]: h["Value"] for h in body.get("Headers", [])}["X-Outbox-Id"])
 
     def to(self, address: str) -> list[dict]:

@@ -146,7 +146,9 @@ def test_expiry_tells_buyer_store_members_and_moderators_once(place_order, moder
         ("moderators", "mod@example.com")
     }
     buyer = content(rows(event="order_expired")[0])["text"]
-    assert "/search?q=Phone+case+Charger" in buyer
+    # "The same goods elsewhere": the storefront's search for each item, without this store.
+    assert f"/?q=Phone+case%3B+Charger&exclude_store={order.store.slug}" in buyer
+    assert "/search" not in buyer
     store = content(rows(event="orders_expired", audience="store")[0])["text"]
     assert f"#{order.pk}" in store and f"/cabinet/orders/{order.pk}/" in store
     assert rows(event="order_cancelled") == []

@@ -264,4 +264,5 @@ def test_a_worker_killed_in_the_middle_of_a_send(place_order, channels, tmp_path
     assert held.status == "sent" and held.attempts == 2  # taken over after the lease lapsed
     ids = set(OutboxMessage.objects.values_list("pk", flat=True))
     assert set(esp.accepted) == ids and set(esp.accepted.values()) == {1}
-    assert esp.received == 5  # four messages, one of them twice: the killed attempt
+    assert esp.received == 2  # one batch call of the four messages, twice: the killed attempt
+    assert esp.batches == [4]  # the killed call never answered

@@ -117,8 +117,12 @@ def test_the_delivery_form_of_a_pickup_order_hides_its_cost(place_order, seller,
     pickup = agreed(place_order, seller, PICKUP)
     carrier = agreed(place_order, seller, NP, cost="70")
     client = english(manager)
-    pickup_form = section(client.get(reverse("cabinet:order_detail", args=[pickup.pk])).content.decode(), "delivery")
-    carrier_form = section(client.get(reverse("cabinet:order_detail", args=[carrier.pk])).content.decode(), "delivery")
+
+    def delivery_form(order) -> str:  # the page with the delivery form open (the no-JavaScript link)
+        page = client.get(reverse("cabinet:order_form", args=[order.pk]), {"form": "delivery"})
+        return section(page.content.decode(), "delivery")
+
+    pickup_form, carrier_form = delivery_form(pickup), delivery_form(carrier)
     assert "<div data-delivery-cost hidden>" in pickup_form
     assert "<div data-delivery-cost>" in carrier_form
 

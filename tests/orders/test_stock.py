@@ -19,6 +19,7 @@ from orders.services import (
     order_cancel_by_buyer,
     order_cancel_by_platform,
     order_place,
+    order_return_received,
     order_set_item_quantity,
 )
 from sellers.models import Offer
@@ -152,7 +153,12 @@ def test_every_cancellation_returns_the_stock(place_order, seller, offers, how):
     order = bring(place_order, seller, status)
     assert stocks(offers) == [8, 2]
     cancel(order, seller)
-    assert Order.objects.get(pk=order.pk).status == Status.CANCELLED
+    order = Order.objects.get(pk=order.pk)
+    assert order.status == Status.CANCELLED
+    if status == Status.IN_DELIVERY:
+        # A parcel with the carrier: its goods come back on sale when they come back (docs/rules.md §8).
+        assert stocks(offers) == [8, 2] and order.return_expected_since is not None
+        order_return_received(actor=seller, order=order)
     assert stocks(offers) == [10, 3]
 
 

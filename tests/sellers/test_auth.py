@@ -35,11 +35,15 @@ def sign_in(client, username, password=PASSWORD):
     return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR="10.0.0.7")
 
 
-def test_root_and_cabinet_lead_to_sign_in():
+@pytest.mark.django_db
+def test_cabinet_leads_to_sign_in_and_root_is_the_storefront():
     client = english_client()
-    response = client.get("/", follow=True)
+    response = client.get("/cabinet/", follow=True)
     assert response.redirect_chain[-1][0].startswith(LOGIN)
     assert response.status_code == 200 and "Sign in to the seller cabinet" in response.content.decode()
+    # The site's root is the storefront's catalog (issue 12), open to anybody.
+    root = client.get("/")
+    assert root.status_code == 200 and root.resolver_match.view_name == "storefront:catalog"
 
 
 def test_member_signs_in_and_lands_on_the_orders(manager, store):

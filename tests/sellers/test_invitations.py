@@ -380,3 +380,38 @@ def test_admin_and_logs_never_show_the_link(owner, store):
     shown = rendering.redacted(message.context)
     assert shown["params"]["accept_url"] == rendering.MASK
     assert _token(invitation) not in str(shown)
+
+
+@pytest.mark.parametrize("answer", ["accept", "decline"])
+def test_the_owner_is_told_when_the_invitation_is_answered(owner, store, outsider, answer):
+    invitation = invite(owner, store, "outsider@example.com")
+    client = signed_in(outsider)
+    target = "cabinet:invitation" if answer == "accept" else "cabinet:invitation_decline"
+    client.post(reverse(target, args=[_token(invitation)]))
+    told = OutboxMessage.objects.filter(event="invitation_answered")
+    assert [m.recipient for m in told] == [owner.email]
+    message = told.get()
+    assert message.context["params"]["accepted"] is (answer == "accept")
+    shown = rendering.render_message(message)
+    subject, text = shown["subject"], shown["text"]
+    assert "outsider@example.com" in subject and ("accepted" if answer == "accept" else "declined") in subject
+    assert "/cabinet/settings/" in text
+    # Answered once: a second post changes nothing and tells nobody again.
+    client.post(reverse(target, args=[_token(invitation)]))
+    assert OutboxMessage.objects.filter(event="invitation_answered").count() == 1
+
+
+def test_moderators_see_invitations_in_admin_read_only(owner, store, moderator):
+    invitation = invite(owner, store, "new@example.com")
+    client = signed_in(moderator)
+    listing = client.get(reverse("admin:sellers_storeinvitation_changelist"))
+    assert listing.status_code == 200
+    body = listing.content.decode()
+    assert "new@example.com" in body and "waiting for an answer" in body
+    page = client.get(reverse("admin:sellers_storeinvitation_change", args=[invitation.pk]))
+    assert page.status_code == 200 and invitation.nonce not in page.content.decode()
+    # No edits from admin: consent goes through the invitee's link only.
+    client.post(reverse("admin:sellers_storeinvitation_change", args=[invitation.pk]), {"email": "x@example.com"})
+    invitation.refresh_from_db()
+    assert invitation.email == "new@example.com"
+    assert client.get(reverse("admin:sellers_storeinvitation_add")).status_code == 403

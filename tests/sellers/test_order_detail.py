@@ -3,8 +3,10 @@ call script, the journal; and each action's form with its refusals (which change
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
+from html import unescape
 from html.parser import HTMLParser
 
 import pytest
@@ -479,6 +481,8 @@ ACTION_URLS = {
     "items": "order_items",
     "add_item": "order_item_add",
     "split": "order_split",
+    "return_received": "order_return_received",
+    "ttn": "order_ttn",
 }
 
 
@@ -511,10 +515,10 @@ def test_the_edit_forms_follow_the_editing_windows(manager_client, accepted, sel
     assert response.context["windows"] == editing_windows(fetch(order))
     assert set(response.context["edit"]) == shown
     note = "Items can be changed only while the order needs agreement with the buyer."
-    html = response.content.decode()
-    assert (note in html) == (status != Status.ACCEPTED)  # open, items closed
-    assert ('action="' + url("order_items", order) + '"' in html) == (status == Status.ACCEPTED)
-    assert ('action="' + url("order_delivery", order) + '"' in html) == (status != Status.IN_DELIVERY)
+    page = with_opened_forms(response)
+    assert (note in page) == (status != Status.ACCEPTED)  # open, items closed
+    assert ('action="' + url("order_items", order) + '"' in page) == (status == Status.ACCEPTED)
+    assert ('action="' + url("order_delivery", order) + '"' in page) == (status != Status.IN_DELIVERY)
 
 
 # --- bad input gets a sentence, never a server error -----------------------------------------------
@@ -730,9 +734,24 @@ class ActionButtons(HTMLParser):
             self._stack.pop()
 
 
+LAZY_GROUP = re.compile(r'<p class="lazy-form[^"]*" data-lazy-form="(\w+)"[^>]*><a href="([^"]+)">.*?</a></p>')
+
+
+def with_opened_forms(response) -> str:
+    """The page as the seller sees it with every <details> opened: each form group that waits
+    for it replaced by what htmx gets from its link (views.orders.FORM_GROUPS)."""
+
+    def fetched(match: re.Match) -> str:
+        fragment = response.client.get(unescape(match.group(2)).split("#")[0], HTTP_HX_REQUEST="true")
+        assert fragment.status_code == 200, match.group(0)
+        return fragment.content.decode()
+
+    return LAZY_GROUP.sub(fetched, response.content.decode())
+
+
 def action_buttons(response) -> ActionButtons:
     parser = ActionButtons()
-    parser.feed(response.content.decode())
+    parser.feed(with_opened_forms(response))
     return parser
 
 

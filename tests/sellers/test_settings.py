@@ -94,11 +94,13 @@ def test_invite_an_existing_user(owner_client, store, mailoutbox):
     client.force_login(user)
     assert client.post(link).status_code == 302
     assert StoreMember.objects.filter(store=store, user=user).exists()
+    delivery.drain()
+    assert len(mailoutbox) == 3 and "known@example.com accepted" in mailoutbox[2].subject  # the owner is told
     # A member now: inviting them again is refused, and nothing is sent.
     response = owner_client.post(INVITE, {"email": "known@example.com"})
     assert response.status_code == 422 and "already a member" in response.content.decode()
     delivery.drain()
-    assert len(mailoutbox) == 2
+    assert len(mailoutbox) == 3
 
 
 @pytest.mark.parametrize("email", ["", "nope", "a@b"])

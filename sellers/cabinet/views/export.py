@@ -44,6 +44,12 @@ def _text(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
+def _number(value: str) -> str:
+    """A long number kept as text (a 14-digit TTN): Excel shows a bare one as 2,045E+13 and drops
+    its last digits; ="…" is the form every spreadsheet reads as the literal text."""
+    return f'="{value}"' if value.isdigit() and len(value) > 11 else _text(value)
+
+
 def _phone(value: str) -> str:
     """The national form (050 123 4567): a leading + would make the cell a formula or a number."""
     pretty = phones.pretty(value)
@@ -93,7 +99,7 @@ def csv_lines(orders: Iterable[Order], language: str) -> Iterator[str]:
                     _phone(order.buyer_phone),
                     _amount(order.total, decimal_mark),
                     order.get_delivery_method_display(),
-                    _text(order.ttn),
+                    _number(order.ttn),
                     _when(order.acceptable_deadline) if not order.is_terminal else "",
                 ]
             )

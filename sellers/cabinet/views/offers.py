@@ -10,16 +10,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from marketplace.errors import ServiceError
 from sellers.models import Offer
-from sellers.services import offer_set_paused, offer_update_stock
+from sellers.services import offer_set_paused, offer_update_details, offer_update_stock
 
-from ..forms import OfferSearchForm, StockForm
+from ..forms import OfferDetailsForm, OfferSearchForm, StockForm
 from ..selectors import offer_list
 from .base import cabinet_view, int_param, member_offer
 
@@ -114,3 +114,33 @@ def offer_pause_view(request, pk: int):
         message = _("“%(title)s” is paused: buyers do not see it.") if paused else _("“%(title)s” is on sale again.")
         messages.success(request, message % {"title": offer.title})
     return _answer(request, offer, saved=True)
+
+
+@cabinet_view
+def offer_edit_view(request, pk: int):
+    """The offer's description, category and photo: what the storefront shows (a multipart form)."""
+    offer = member_offer(request, pk)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if request.method == "POST":
+        form = OfferDetailsForm(request.POST, request.FILES, offer=offer)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                offer = offer_update_details(
+                    actor=request.cabinet.actor,
+                    offer=offer,
+                    description=data["description"],
+                    category=data["category"],
+                    photo=data["photo"] or None,
+                    remove_photo=data.get("remove_photo", False),
+                )
+            except ServiceError as error:
+                form.add_error(error.code if error.code in form.fields else None, error.message)
+            else:
+                messages.success(request, _("“%(title)s” is saved.") % {"title": offer.title})
+                return redirect("cabinet:offer_edit", pk=offer.pk)
+        status = 422
+    else:
+        form, status = OfferDetailsForm(offer=offer), 200
+    return render(request, "cabinet/offer_edit.html", {"offer": offer, "form": form}, status=status)

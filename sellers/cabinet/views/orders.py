@@ -11,21 +11,21 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib import messages
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django_htmx.http import push_url
+from django_htmx.http import HttpResponseClientRefresh, push_url
 
 from marketplace import clock, phones
 from marketplace.errors import ServiceError
 from orders.buyers import buyer_history
-from orders.choices import CancelReason, Status
+from orders.choices import CARRIER_METHODS, CancelReason, Status
 from orders.deadlines import deadline_state, working_time_left
 from orders.models import Order
 from orders.rules import editing_windows
-from orders.selectors import order_timeline
+from orders.selectors import order_timeline, order_tracking
 from orders.services import (
     order_add_item,
     order_call_log,
@@ -37,16 +37,28 @@ from orders.services import (
     order_open,
     order_pack,
     order_ready_for_pickup,
+    order_return_received,
     order_ship,
     order_split,
     order_update_delivery,
     order_update_payment,
 )
 from orders.services.cancellation import phones_says_unreachable
+from orders.services.editing import order_correct_ttn
 
 from .. import forms
-from ..selectors import DEFAULT_TAB, TAB_KEYS, TABS, OrderFilters, order_actions, order_list, order_tab_counts, page_of
-from .base import cabinet_view, int_param, member_order
+from ..selectors import (
+    DEFAULT_TAB,
+    TAB_KEYS,
+    TABS,
+    OrderFilters,
+    order_actions,
+    order_list,
+    order_tab_counts,
+    page_of,
+    tracking_problems,
+)
+from .base import SESSION_STORE, cabinet_view, int_param, member_order
 
 # --- the list ------------------------------------------------------------------------------
 
@@ -66,7 +78,12 @@ def list_filters(request, *, report: bool = True) -> tuple[str, forms.OrderFilte
     if form.is_valid():
         data = form.cleaned_data
         filters = OrderFilters(
-            tab=tab, q=data["q"], overdue=data["overdue"], due_soon=data["due_soon"], delivery=data["delivery"]
+            tab=tab,
+            q=data["q"],
+            overdue=data["overdue"],
+            due_soon=data["due_soon"],
+            delivery=data["delivery"],
+            tracking=data["tracking"],
         )
     else:  # a refused search (NUL, too long) says why and finds nothing rather than everything
         filters = OrderFilters(tab=tab, refused=True)
@@ -113,10 +130,16 @@ def _items(order: Order):
     return list(order.items.select_related("offer"))
 
 
-def _journal_context(order: Order, *, call_form=None, comment_form=None) -> dict:
-    """The call log and the history timeline (with the seller-only comments)."""
+def _timeline(order: Order) -> list:
+    """The order's timeline, newest first."""
     timeline = order_timeline(order)
     timeline.reverse()
+    return timeline
+
+
+def _journal_context(order: Order, *, call_form=None, comment_form=None, timeline=None) -> dict:
+    """The call log and the history timeline (with the seller-only comments)."""
+    timeline = _timeline(order) if timeline is None else timeline
     return {
         "order": order,
         "calls": [e for e in timeline if e.kind == "call"],
@@ -126,21 +149,70 @@ def _journal_context(order: Order, *, call_form=None, comment_form=None) -> dict
     }
 
 
-def _order_context(request, order: Order, bound: dict) -> dict:
+# The order page's editing forms that wait in a closed <details>: each group is rendered when
+# the seller opens it (an htmx GET of `order_form`; without JavaScript a plain link to the page
+# with that group open), or at once when it comes back refused, so a page view renders none of
+# their widgets. The ACTIONS names each group holds.
+FORM_GROUPS: dict[str, tuple[str, ...]] = {
+    "cancel": ("cancel",),
+    "items": ("items", "add_item"),
+    "delivery": ("delivery",),
+    "payment": ("payment",),
+    "split": ("split",),
+    "ttn": ("ttn",),
+}
+
+
+def _carrier_tracked(order: Order) -> bool:
+    """The order went with a carrier under a tracking number (or its goods are coming back)."""
+    return order.delivery_method in CARRIER_METHODS and bool(order.ttn or order.return_expected_since)
+
+
+def _awaiting_return(order: Order) -> bool:
+    return order.return_expected_since is not None and order.return_received_at is None
+
+
+def order_forms(order: Order, items, bound: dict, actions=None) -> dict:
+    """Every form the order takes now, by its ACTIONS name — the one answer to "what may happen
+    now" for the page and for its on-demand form groups: the transitions the status machine
+    allows (`order_actions`), the editing windows the editing services check
+    (`orders.rules.editing_windows`), the return of the goods and the tracking number's
+    correction. A refused form (`bound`) stands in for a fresh one."""
+    actions = order_actions(order) if actions is None else actions
+    names = [action.name for action in actions if action.available]
+    windows = editing_windows(order)
+    names += [name for name, spec in ACTIONS.items() if spec.window and getattr(windows, spec.window)]
+    if "split" in names and sum(item.quantity for item in items) < 2:
+        names.remove("split")  # one unit cannot be split
+    if _carrier_tracked(order) and _awaiting_return(order):
+        names.append("return_received")
+    if _carrier_tracked(order) and order.status == Status.IN_DELIVERY:
+        names.append("ttn")  # while the carrier has the parcel (orders.services.editing)
+    return {name: bound.get(name) or ACTIONS[name].make_form(order, items) for name in names}
+
+
+def _order_context(request, order: Order, bound: dict, opened: str = "") -> dict:
     items = _items(order)
-    action_rows = []
-    for action in order_actions(order):
-        form = (bound.get(action.name) or ACTIONS[action.name].make_form(order, items)) if action.available else None
-        action_rows.append(
-            {"action": action, "form": form, "url": reverse(ACTIONS[action.name].url_name, args=[order.pk])}
-        )
+    actions = order_actions(order)
+    available = order_forms(order, items, bound, actions)
+    action_rows = [
+        {
+            "action": action,
+            "form": available.get(action.name) if action.available else None,
+            "url": reverse(ACTIONS[action.name].url_name, args=[order.pk]),
+        }
+        for action in actions
+    ]
     # What may be edited now: the same windows the editing services check (orders.rules).
     windows = editing_windows(order)
-    shown = [name for name, spec in ACTIONS.items() if spec.window and getattr(windows, spec.window)]
-    if sum(item.quantity for item in items) < 2:
-        shown = [name for name in shown if name != "split"]  # one unit cannot be split
-    edit = {name: bound.get(name) or ACTIONS[name].make_form(order, items) for name in shown}
-    visible = {row["action"].name for row in action_rows if row["form"]} | set(edit) | {"call", "comment"}
+    edit = {name: form for name, form in available.items() if ACTIONS[name].window}
+    tracking = _tracking(order, available)
+    # The groups rendered in the page: a refused one, the one the plain link asked for, and the
+    # tracking number's when the carrier does not know it (its <details> is open then).
+    inline = {group for group, names in FORM_GROUPS.items() if group == opened or any(n in bound for n in names)}
+    if tracking and "not_found" in tracking["problems"]:
+        inline.add("ttn")
+    visible = set(available) | {"call", "comment"}
     # A refused form the page does not show now (the order moved on): its errors go on top.
     stray_errors = [
         error if field == "__all__" else f"{form.fields[field].label}: {error}"
@@ -152,6 +224,7 @@ def _order_context(request, order: Order, bound: dict) -> dict:
     now = clock.now()
     member = request.user
     restock = _restock(order, items)
+    timeline = _timeline(order)
     context = {
         "order": order,
         "store": order.store,
@@ -159,13 +232,19 @@ def _order_context(request, order: Order, bound: dict) -> dict:
         "action_rows": action_rows,
         "windows": windows,
         "edit": edit,
+        "forms": available,
+        "inline": inline,
+        "form_url": reverse("cabinet:order_form", args=[order.pk]),
         "stray_errors": stray_errors,
         "phone_pretty": phones.pretty(order.buyer_phone),
         "operator": phones.ukrainian_operator(order.buyer_phone),
         # The very rule the cancellation service applies (docs/rules.md §5).
         "unreachable_at_once": phones_says_unreachable(order),
         "buyer": buyer_history(order.buyer_phone, exclude_order_id=order.pk),
-        "split_children": list(order.split_children.only("pk", "status")),
+        # An order is split only by order_split, which records it in the order's history.
+        "split_children": list(order.split_children.only("pk", "status"))
+        if any(entry.action == "split" for entry in timeline)
+        else [],
         "deadline_state": deadline_state(order, now),
         "time_left": working_time_left(order, now),
         "member_name": member.get_full_name() or member.get_username(),
@@ -178,12 +257,31 @@ def _order_context(request, order: Order, bound: dict) -> dict:
         "platform_name": "Magazito",  # the marketplace's name in the call script (docs/rules.md §11)
         "out_of_stock": CancelReason.OUT_OF_STOCK.value,
         "restock": restock,
+        "tracking": tracking,
         "restock_url": "{}?check={}&order={}".format(
             reverse("cabinet:offer_list"), ",".join(str(offer.pk) for offer, _form in restock), order.pk
         ),
     }
-    context.update(_journal_context(order, call_form=bound.get("call"), comment_form=bound.get("comment")))
+    context.update(
+        _journal_context(order, call_form=bound.get("call"), comment_form=bound.get("comment"), timeline=timeline)
+    )
     return context
+
+
+def _tracking(order: Order, available: dict) -> dict | None:
+    """The parcel's state, last and next check, its problems and the return of its goods
+    (docs/rules.md §8), for an order that went with a carrier."""
+    if not _carrier_tracked(order):
+        return None
+    tracking = order_tracking(order, events=False)
+    return {
+        "parcel": tracking.parcel,
+        "tracking": tracking,
+        "problems": tracking_problems(tracking.parcel, clock.today()) if order.status == Status.IN_DELIVERY else [],
+        "awaiting_return": _awaiting_return(order),
+        "return_form": available.get("return_received"),
+        "ttn_form": available.get("ttn"),
+    }
 
 
 def _restock(order: Order, items) -> list:
@@ -201,8 +299,16 @@ def _restock(order: Order, items) -> list:
     ]
 
 
-def render_order(request, order: Order, *, bound: dict | None = None, status: int = 200, accepted_now: bool = False):
-    context = _order_context(request, order, bound or {})
+def render_order(
+    request,
+    order: Order,
+    *,
+    bound: dict | None = None,
+    status: int = 200,
+    accepted_now: bool = False,
+    opened: str = "",
+):
+    context = _order_context(request, order, bound or {}, opened)
     context["accepted_now"] = accepted_now
     response = render(request, "cabinet/order_detail.html", context, status=status)
     if status != 200:
@@ -214,14 +320,38 @@ def render_order(request, order: Order, *, bound: dict | None = None, status: in
 @cabinet_view
 def order_detail(request, pk: int):
     order = member_order(request, pk)
-    request.cabinet.switch(order.store_id)
-    order = order_open(actor=request.cabinet.actor, order=order)  # new → accepted (seed 000, step 1)
+    if request.session.get(SESSION_STORE) != order.store_id:  # a view of the current store's order writes no session
+        request.cabinet.switch(order.store_id)
+    if order.status == Status.NEW:  # an order opened before has nothing to accept (member_order checked the member)
+        order = order_open(actor=request.cabinet.actor, order=order)  # new → accepted (seed 000, step 1)
     # Said once, on the visit that accepted it, so the seller is not surprised (docs/rules.md §2).
     return render_order(request, order, accepted_now=getattr(order, "accepted_now", False))
 
 
 def _detail_url(order) -> str:
     return reverse("cabinet:order_detail", args=[order.pk])
+
+
+@cabinet_view
+def order_form_view(request, pk: int):
+    """One group of the order page's editing forms (FORM_GROUPS, `?form=`), asked for when the
+    seller opens its <details>: htmx gets the fragment; a plain link (no JavaScript) gets the
+    whole page with the group open. Whether the group's forms exist is `order_forms`' answer,
+    the same as the page's; one the order no longer takes reloads the page."""
+    order = member_order(request, pk)  # another store's order: 404 whatever the method
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    group = request.GET.get("form", "")
+    if group not in FORM_GROUPS:
+        raise Http404("No such form.")
+    if not request.htmx:
+        return render_order(request, order, opened=group)
+    items = _items(order)
+    available = order_forms(order, items, {})
+    if not any(name in available for name in FORM_GROUPS[group]):
+        return HttpResponseClientRefresh()  # the order moved on since the page was shown
+    context = {"order": order, "store": order.store, "items": items, "forms": available}
+    return render(request, f"cabinet/order_forms/{group}.html", context)
 
 
 # --- the order's actions: one table, one view ----------------------------------------------
@@ -325,6 +455,21 @@ ACTIONS: dict[str, OrderActionSpec] = {
             with_items=True,
             params=lambda order, result: {"reason": result.get_cancel_reason_display()},
             next_url=_after_cancel,
+        ),
+        OrderActionSpec(
+            "ttn",
+            "cabinet:order_ttn",
+            forms.TtnForm,
+            lambda actor, order, form: order_correct_ttn(actor=actor, order=order, ttn=form.cleaned_data["ttn"]),
+            gettext_noop("Order #%(number)s now follows the tracking number %(ttn)s."),
+            params=lambda order, result: {"ttn": result.ttn},
+        ),
+        OrderActionSpec(
+            "return_received",
+            "cabinet:order_return_received",
+            forms.ReturnReceivedForm,
+            lambda actor, order, form: order_return_received(actor=actor, order=order),
+            gettext_noop("The goods of order #%(number)s are back in stock."),
         ),
         OrderActionSpec(
             "delivery",

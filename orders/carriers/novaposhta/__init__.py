@@ -1,0 +1,5 @@
+"""Nova Poshta: the client (client.py) and the mapping of its status codes (mapping.py)."""
+
+from .client import NovaPoshta
+
+__all__ = ["NovaPoshta"]
