@@ -32,19 +32,21 @@ def _items(order) -> list[dict]:
     ]
 
 
-def buyer_view(order) -> dict | None:
+def buyer_view(order, *, items: list[dict] | None = None, store=None) -> dict | None:
     """What a buyer may know about an order: no seller comment, no cancellation comment.
     Choices are kept as their values; their labels are added in the recipient's language when
-    the message is rendered (`_labelled`)."""
+    the message is rendered (`_labelled`). A batch (the sweep) passes the items it read for all
+    its orders at once and the store it shares between them."""
     if order is None:
         return None
+    store = store if store is not None else order.store
     return {
         "number": order.pk,
         "status": order.status,
-        "store_name": order.store.name,
-        "store_slug": order.store.slug,  # public: the storefront's store page and "the same goods elsewhere"
+        "store_name": store.name,
+        "store_slug": store.slug,  # public: the storefront's store page and "the same goods elsewhere"
         "buyer_name": order.buyer_name,
-        "items": _items(order),
+        "items": _items(order) if items is None else items,
         "items_total": order.items_total,
         "delivery_cost": order.delivery_cost,
         "total": order.total,
@@ -92,13 +94,14 @@ def store_profile(store) -> dict | None:
 BUYER_PARAMS = frozenset({"number", "branch", "storage_free_until"})
 
 
-def context(*, for_buyer: bool, order=None, store=None, related=None, params=None) -> dict:
+def context(*, for_buyer: bool, order=None, store=None, related=None, params=None, items=None) -> dict:
     """What a message says, as of the event, for one side: stored on the outbox row and
     rendered at delivery. A buyer's context holds the buyer's view only, and of the caller's
-    parameters only BUYER_PARAMS (the rest are for the store's eyes)."""
+    parameters only BUYER_PARAMS (the rest are for the store's eyes). `items`: the order's
+    items as the views hold them, when a batch has read them already (buyer's side only)."""
     view = buyer_view if for_buyer else seller_view
     facts = {
-        "order": view(order),
+        "order": buyer_view(order, items=items, store=store) if for_buyer else view(order),
         "related": view(related),
         "store_name": store.name if store is not None else "",
         "params": {k: v for k, v in (params or {}).items() if k in BUYER_PARAMS} if for_buyer else (params or {}),

@@ -234,31 +234,20 @@ def notify_expired(orders, *, items: dict[int, list[dict]] | None = None) -> int
 
 def _expired_buyer_rows(orders: list, items: dict[int, list[dict]]) -> dict[str, _Row] | None:
     """The buyers' `order_expired` rows of a batch: the same rows `_rows` writes (occurrence,
-    dedupe key, `rendering.context` for the buyer's side), with each order's view built once from
-    its fields and `items`, and the store's name, slug and profile once per store. None when the
+    dedupe key, `rendering.context` for the buyer's side) with the items the batch read at once
+    (`items`), without a query per order. None when the
     registry routes the event to anybody but the buyer by e-mail (then the general path)."""
     event = "order_expired"
     routes = events.routes_for(event)
     if any(r.audience != Audience.BUYER or r.when is not None or Channel.EMAIL not in r.channels for r in routes):
         return None
     now = clock.now()
-    stores: dict[int, tuple] = {}
     rows: dict[str, _Row] = {}
     for order in orders:
         if not order.buyer_email:
             continue
         store = order.store
-        store_facts = stores.get(store.pk)
-        if store_facts is None:
-            store_facts = stores[store.pk] = (store.name, store.slug, rendering.store_profile(store))
-        name, slug, profile = store_facts
-        context = {  # rendering.context(for_buyer=True, order=order, store=order.store)
-            "order": _buyer_view(order, items.get(order.pk, []), name, slug),
-            "related": None,
-            "store_name": name,
-            "params": {},
-            "store_profile": profile,
-        }
+        context = rendering.context(for_buyer=True, order=order, store=store, items=items.get(order.pk, []))
         occurrence = f"{event}|o{order.pk}|{order.status}"  # _occurrence() of an order without params
         for route in routes:
             key = _key(occurrence, "buyer", Channel.EMAIL, order.buyer_email)
@@ -278,32 +267,6 @@ def _expired_buyer_rows(orders: list, items: dict[int, list[dict]]) -> dict[str,
                 created_at=now,
             )
     return rows
-
-
-def _buyer_view(order, items: list[dict], store_name: str, store_slug: str) -> dict:
-    """`rendering.buyer_view(order)` with the items and the store's parts given (kept equal by
-    tests/orders/test_sweep_cost.py)."""
-    return {
-        "number": order.pk,
-        "status": order.status,
-        "store_name": store_name,
-        "store_slug": store_slug,
-        "buyer_name": order.buyer_name,
-        "items": items,
-        "items_total": order.items_total,
-        "delivery_cost": order.delivery_cost,
-        "total": order.total,
-        "delivery_method": order.delivery_method,
-        "delivery_branch": order.delivery_branch,
-        "delivery_address": order.delivery_address,
-        "ship_by": order.ship_by,
-        "ttn": order.ttn,
-        "courier_phone": order.courier_phone,
-        "courier_visit_at": order.courier_visit_at,
-        "payment_method": order.payment_method,
-        "cancel_reason": order.cancel_reason,
-        "url": links.public_order_url(order),
-    }
 
 
 def _ids(orders) -> str:

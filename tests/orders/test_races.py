@@ -7,12 +7,9 @@ then sees the winner's status and must be refused with a clear error."""
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.utils import translation
 
 from marketplace.actors import Actor
 from marketplace.errors import ConflictError, RuleViolation, ServiceError
@@ -22,6 +19,7 @@ from orders.services import Line, order_cancel, order_cancel_by_platform, order_
 from sellers.models import Offer
 from tests.conftest import VALID_PHONE, ready_delivery
 from tests.orders.support import fetch, order_test_env, stocks  # noqa: F401 (order_test_env is a fixture)
+from tests.races import run_at_once
 
 # serialized_rollback: the flush after a transactional test must not lose the data migrations' rows.
 pytestmark = [
@@ -53,27 +51,7 @@ def place(store, offers):
 def race(read, *actions):
     """In its own thread each racer reads (`read()`), waits for the others, then runs `action(copy)`
     at once with them. Returns [(outcome, value)] in the order of `actions`."""
-    barrier = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
-
-    def run(index, action):
-        try:
-            copy = read()  # both read before either writes
-            barrier.wait(timeout=20)
-            with translation.override("en"):  # the language is per thread
-                results[index] = ("ok", action(copy))
-        except Exception as error:  # noqa: BLE001 - the test inspects it
-            results[index] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a racer hung"
-    return results
+    return run_at_once(actions, read=read)
 
 
 def one_winner(results):

@@ -7,12 +7,9 @@ one form at the same moment places it once."""
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.utils import translation
 
 from marketplace.errors import RuleViolation
 from orders.models import Checkout, Order, OrderItem
@@ -20,6 +17,7 @@ from orders.services import CheckoutLine, StoreOrder, checkout, checkout_place
 from orders.storefront.checkout_forms import new_checkout_key
 from sellers.models import Offer
 from tests.conftest import make_store
+from tests.races import run_at_once
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -28,29 +26,6 @@ pytestmark = [
 ROUNDS = 200
 BUYERS = 4
 UNITS = 2  # the last units of the contested offer in each round
-
-
-def run_at_once(actions):
-    barrier = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
-
-    def run(index, action):
-        try:
-            barrier.wait(timeout=20)
-            with translation.override("en"):
-                results[index] = ("ok", action())
-        except Exception as error:  # noqa: BLE001 - the test inspects it
-            results[index] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a buyer hung (a deadlock?)"
-    return results
 
 
 def part(store, offer, quantity=1):

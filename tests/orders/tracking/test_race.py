@@ -6,13 +6,10 @@ Threads have their own connections; each racer waits at a barrier, then acts at 
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.utils import translation
 
 from marketplace import clock as platform_clock
 from marketplace.errors import ConflictError, RuleViolation
@@ -27,6 +24,7 @@ from sellers.models import FeeCharge, Offer
 from tests.conftest import VALID_TTN
 from tests.orders.support import bring, fetch, order_test_env  # noqa: F401 (order_test_env is a fixture)
 from tests.orders.tracking.support import CODE, ScriptedCarrier, make_due, state
+from tests.races import run_at_once
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -37,26 +35,7 @@ ROUNDS = 50
 
 def race(*actions):
     """Run each action in its own thread at once; [(outcome, value)] in the order of `actions`."""
-    barrier = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
-
-    def run(index, action):
-        try:
-            barrier.wait(timeout=20)
-            with translation.override("en"):
-                results[index] = ("ok", action())
-        except Exception as error:  # noqa: BLE001 - the test inspects it
-            results[index] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a racer hung"
-    return results
+    return run_at_once(actions, timeout=60)
 
 
 def test_two_passes_at_once_never_ask_about_the_same_parcel(store, offers):
