@@ -16,6 +16,7 @@ from django.urls import reverse
 from marketplace import clock as platform_clock
 from marketplace.actors import Actor
 from marketplace.errors import NotAllowed, RuleViolation
+from marketplace.models import UserSettings
 from notifications import delivery, rendering
 from notifications.models import OutboxMessage
 from sellers.models import StoreInvitation, StoreMember
@@ -384,6 +385,7 @@ def test_admin_and_logs_never_show_the_link(owner, store):
 
 @pytest.mark.parametrize("answer", ["accept", "decline"])
 def test_the_owner_is_told_when_the_invitation_is_answered(owner, store, outsider, answer):
+    UserSettings.objects.update_or_create(user=owner, defaults={"language": "en"})  # told in their own language
     invitation = invite(owner, store, "outsider@example.com")
     client = signed_in(outsider)
     target = "cabinet:invitation" if answer == "accept" else "cabinet:invitation_decline"
@@ -391,7 +393,7 @@ def test_the_owner_is_told_when_the_invitation_is_answered(owner, store, outside
     told = OutboxMessage.objects.filter(event="invitation_answered")
     assert [m.recipient for m in told] == [owner.email]
     message = told.get()
-    assert message.context["params"]["accepted"] is (answer == "accept")
+    assert message.context["params"]["accepted"] is (answer == "accept") and message.language == "en"
     shown = rendering.render_message(message)
     subject, text = shown["subject"], shown["text"]
     assert "outsider@example.com" in subject and ("accepted" if answer == "accept" else "declined") in subject

@@ -77,7 +77,8 @@ def test_invite_a_new_manager_who_sets_a_password(owner_client, store, mailoutbo
     assert fresh.get(reverse("cabinet:order_list")).context["request"].cabinet.store == store
 
 
-def test_invite_an_existing_user(owner_client, store, mailoutbox):
+def test_invite_an_existing_user(owner_client, owner, store, mailoutbox):
+    UserSettings.objects.update_or_create(user=owner, defaults={"language": "en"})  # the owner reads English
     user = make_user("known", email="known@example.com")
     owner_client.post(INVITE, {"email": "KNOWN@example.com"})
     delivery.drain()
