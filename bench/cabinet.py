@@ -23,11 +23,9 @@ import argparse
 import cProfile
 import importlib
 import json
-import os
 import pstats
 import statistics
 import sys
-import tempfile
 import time
 import types
 from datetime import date, timedelta
@@ -37,28 +35,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchenv import setup_django  # noqa: E402
+
 # The indexes the cabinet's list needs (orders/models.py; the list orders by
 # acceptable_deadline ASC NULLS LAST, created_at DESC, id DESC; see sellers/cabinet/selectors.py).
 # --no-indexes drops them to show what they are worth.
 LIST_INDEXES = ("order_store_status_deadline", "order_store_deadline_all")
-
-
-def setup_django() -> None:
-    from tests.servers import start_postgres
-
-    url = start_postgres()  # with its database created
-    os.environ["DATABASE_URL"] = url
-    os.environ["DEBUG"] = "0"
-    os.environ["SECRET_KEY"] = "bench-only-secret-key-not-for-production-use-0123456789"
-    os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    os.environ["AXES_ENABLED"] = "0"
-    os.environ["VAR_DIR"] = tempfile.mkdtemp(prefix="mp-bench-var-")
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
-    import django
-
-    django.setup()
 
 
 FLOOR_URLCONF = "bench_cabinet_urls"

@@ -25,16 +25,16 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import os
 import statistics
 import sys
-import tempfile
 import time
 import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchenv import setup_django  # noqa: E402
 
 NOUNS = [
     "Навушники",
@@ -82,25 +82,6 @@ ADJECTIVES = [
 ]
 BRANDS = ["Sony", "Xiaomi", "Samsung", "Philips", "Tefal", "JBL", "Anker", "Baseus", "Lego", "Ikea", "Nike", "Puma"]
 CATEGORIES = ["electronics", "accessories", "home", "kitchen", "clothes", "books", "toys", "sport"]
-
-
-def setup_django() -> str:
-    from tests.servers import start_postgres
-
-    url = start_postgres()  # with its database created
-    os.environ["DATABASE_URL"] = url
-    os.environ["DEBUG"] = "0"
-    os.environ["SECRET_KEY"] = "bench-only-secret-key-not-for-production-use-0123456789"
-    os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    os.environ["AXES_ENABLED"] = "0"
-    os.environ["VAR_DIR"] = tempfile.mkdtemp(prefix="mp-bench-var-")
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
-    import django
-
-    django.setup()
-    return url
 
 
 def _array(values: list[str]) -> str:

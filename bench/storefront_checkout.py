@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from decimal import Decimal
@@ -35,27 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchenv import setup_django  # noqa: E402
+
 HOT_UNITS = 1000
 HOT_BUYERS = 8
-
-
-def setup_django() -> str:
-    from tests.servers import start_postgres
-
-    url = start_postgres()
-    os.environ["DATABASE_URL"] = url
-    os.environ["DEBUG"] = "0"
-    os.environ["SECRET_KEY"] = "bench-only-secret-key-not-for-production-use-0123456789"
-    os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    os.environ["AXES_ENABLED"] = "0"
-    os.environ["VAR_DIR"] = tempfile.mkdtemp(prefix="mp-bench-var-")
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
-    import django
-
-    django.setup()
-    return url
 
 
 def _store(slug: str):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 
 from marketplace import clock
 
@@ -330,6 +331,20 @@ def notify(event: str, *, order=None, store=None, related=None, occurrence=None,
     return _write(
         _rows(event, order=order, store=store, related=related, occurrence=occurrence, params=params, shared=_Shared())
     )
+
+
+def notify_each(messages) -> int:
+    """notify() of each (event, order, params), as one write: one dedupe look-up and one COPY for
+    the batch, the store audiences read once (a tracking pass, where each parcel's message names
+    its own number and branch, so notify_many's one set of params does not fit). The caller holds
+    the orders locked; their items are read in one query where not prefetched."""
+    orders = list({id(order): order for _event, order, _params in messages}.values())
+    prefetch_related_objects([o for o in orders if "items" not in getattr(o, "_prefetched_objects_cache", {})], "items")
+    shared = _Shared()
+    rows: dict = {}
+    for event, order, params in messages:
+        rows.update(_rows(event, order=order, store=None, related=None, occurrence=None, params=params, shared=shared))
+    return _write(rows, copy=True)
 
 
 def notify_many(event: str, orders, *, occurrence=None, **params) -> int:

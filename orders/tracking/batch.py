@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import prefetch_related_objects
+
+from notifications.services import notify_each
 
 from ..carriers.base import ParcelState, StateGroup
 from ..choices import Status
@@ -143,7 +144,7 @@ def apply_batch(changing: list[tuple[Parcel, ParcelState | None]], *, now: datet
     if inactive:
         Parcel.objects.filter(pk__in=inactive).update(next_check_at=None)
     if messages:
-        _notify_each(messages)
+        notify_each(messages)
     return applied
 
 
@@ -171,28 +172,6 @@ def update_rows(model, objects: list, fields) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-
-
-def _notify_each(messages: list[tuple[str, Order, dict]]) -> int:
-    """notify() of each (event, order, params), as one write: one dedupe look-up and one COPY for
-    the batch, the store audiences read once. The orders are held locked by the caller.
-
-    notifications.services.notify_many takes one set of params for all its orders; the parcels'
-    messages each name their own number and branch, so the batch builds the same rows notify()
-    would, with the outbox's own row builder."""
-    from notifications import services
-
-    with_items = list({id(order): order for _event, order, _params in messages}.values())
-    prefetch_related_objects(
-        [o for o in with_items if "items" not in getattr(o, "_prefetched_objects_cache", {})], "items"
-    )
-    shared = services._Shared()
-    rows: dict = {}
-    for event, order, params in messages:
-        rows.update(
-            services._rows(event, order=order, store=None, related=None, occurrence=None, params=params, shared=shared)
-        )
-    return services._write(rows, copy=True)
 
 
 __all__ = ["Applied", "apply_batch"]
