@@ -194,3 +194,27 @@ def test_a_forged_csrf_token_places_nothing(page, goods):
         page.click("#place-order")
     assert answer.value.status == 403
     assert Order.objects.count() == 0 and OutboxMessage.objects.count() == 0
+
+
+def test_the_buyer_changes_the_cart_and_accepts_a_new_price(page, goods):
+    """The cart's own forms in Chromium: update a quantity, remove a line, accept a price change."""
+    from playwright.sync_api import expect
+
+    case, lamp = goods["case"], goods["lamp"]
+    for offer in (case, lamp):
+        page.goto(f"/offer/{offer.pk}/")
+        page.click(".offer-page form.add-to-cart button[type=submit]")
+        expect(page.locator(".messages")).to_contain_text("is in your cart")
+    page.goto("/cart/")
+    page.fill(f"#cart-qty-{case.pk}", "3")
+    page.locator(f'.cart-line[data-offer="{case.pk}"] form', has_text="Update").locator("button").click()
+    expect(page.locator(f"#cart-qty-{case.pk}")).to_have_value("3")
+    page.locator(f'.cart-line[data-offer="{lamp.pk}"] form', has_text="Remove").locator("button").click()
+    expect(page.locator(f'.cart-line[data-offer="{lamp.pk}"]')).to_have_count(0)
+    Offer.objects.filter(pk=case.pk).update(price=case.price + 10)  # the store changes the price meanwhile
+    page.goto("/cart/")
+    expect(page.locator(f'.cart-line[data-offer="{case.pk}"] .changed')).to_be_visible()
+    page.click("#accept-changes")
+    expect(page.locator("#accept-changes")).to_have_count(0)
+    expect(page.locator(f'.cart-line[data-offer="{case.pk}"] .changed')).to_have_count(0)
+    assert Order.objects.count() == 0  # the cart changes nothing until checkout
