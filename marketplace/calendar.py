@@ -45,6 +45,25 @@ class Platform:
     expiry_restrict_count: int
     expiry_restrict_days: int
     ship_by_max_days: int
+    # Requests between buyer and seller (docs/rules.md §6).
+    buyer_cancel_mode: str = "instant"
+    request_window_counting: str = "calendar"
+    request_accept_hours: int = 24
+    request_expire_hours: int = 48
+    follow_up_working_minutes: int = 240
+    dispute_take_working_minutes: int = 660
+    late_delivery_after_days: int = 3
+
+
+REQUEST_POLICY_FIELDS = (
+    "buyer_cancel_mode",
+    "request_window_counting",
+    "request_accept_hours",
+    "request_expire_hours",
+    "follow_up_working_minutes",
+    "dispute_take_working_minutes",
+    "late_delivery_after_days",
+)
 
 
 _lock = threading.Lock()
@@ -85,6 +104,7 @@ def _build(policy: PlatformPolicy) -> Platform:
         policy.expiry_restrict_count,
         policy.expiry_restrict_days,
         policy.ship_by_max_days,
+        *(getattr(policy, name) for name in REQUEST_POLICY_FIELDS),
     )
 
 
@@ -97,6 +117,7 @@ def _policy_values(source) -> tuple:
         source.expiry_restrict_count,
         source.expiry_restrict_days,
         source.ship_by_max_days,
+        *(getattr(source, name) for name in REQUEST_POLICY_FIELDS),
     )
 
 

@@ -187,6 +187,16 @@ class ProcessingPolicy(models.Model):
             raise ValidationError(errors)
 
 
+class BuyerCancelMode(models.TextChoices):
+    INSTANT = "instant", _("Instant")
+    REQUEST = "request", _("A request the store answers")
+
+
+class WindowCounting(models.TextChoices):
+    CALENDAR = "calendar", _("Calendar time")
+    WORKING = "working", _("Working time")
+
+
 class PlatformPolicy(models.Model):
     """Singleton (pk=1): platform-wide thresholds, fee, and revision counters that tell every
     process when to rebuild its cached calendar and policy."""
@@ -210,6 +220,52 @@ class PlatformPolicy(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(366)],
         help_text=_("A seller may set the agreed ship-by date from today up to this many days ahead."),
     )
+    # Requests between buyer and seller (docs/rules.md §6).
+    buyer_cancel_mode = models.CharField(
+        _("buyer's cancellation"),
+        max_length=10,
+        choices=BuyerCancelMode.choices,
+        default=BuyerCancelMode.INSTANT,
+        help_text=_(
+            "Instant: the buyer's cancel on the order page cancels at once. Request: it asks the store, "
+            "which answers; silence cancels."
+        ),
+    )
+    request_window_counting = models.CharField(
+        _("request windows count"),
+        max_length=10,
+        choices=WindowCounting.choices,
+        default=WindowCounting.CALENDAR,
+    )
+    request_accept_hours = models.PositiveSmallIntegerField(
+        _("answer a request within (hours)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+        help_text=_("Accepted within it, a request is done by agreement; after it the answering side is reminded."),
+    )
+    request_expire_hours = models.PositiveSmallIntegerField(
+        _("an unanswered request goes through after (hours)"),
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
+    )
+    follow_up_working_minutes = models.PositiveSmallIntegerField(
+        _("follow up at most once per (working minutes)"),
+        default=240,
+        validators=[MinValueValidator(1)],
+    )
+    dispute_take_working_minutes = models.PositiveIntegerField(
+        _("remind the moderators of a dispute not taken within (working minutes)"),
+        default=660,
+        validators=[MinValueValidator(1)],
+    )
+    late_delivery_after_days = models.PositiveSmallIntegerField(
+        _("a parcel counts as late this many days after the ship-by date"),
+        default=3,
+        validators=[MaxValueValidator(60)],
+        help_text=_(
+            "When the carrier gives no delivery date: from then the buyer may cancel a parcel in delivery at once."
+        ),
+    )
     calendar_revision = models.PositiveIntegerField(default=0, editable=False)
     history = HistoricalRecords(bases=[HistoryContext], excluded_fields=["calendar_revision"])
 
@@ -219,6 +275,22 @@ class PlatformPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(_("Platform policy"))
+
+    def clean(self) -> None:
+        """A request is answered before it goes through by silence (docs/rules.md §6)."""
+        if (
+            self.request_accept_hours
+            and self.request_expire_hours
+            and self.request_expire_hours <= self.request_accept_hours
+        ):
+            raise ValidationError(
+                {
+                    "request_expire_hours": _(
+                        "An unanswered request must go through after the answer window: more hours than %(hours)s."
+                    )
+                    % {"hours": self.request_accept_hours}
+                }
+            )
 
     @classmethod
     def get(cls) -> "PlatformPolicy":

@@ -37,6 +37,15 @@ class Route:
     when: Callable[..., bool] | None = None  # (order=, store=, related=, params=) -> send or not
 
 
+def to_buyer(*, params, **_) -> bool:
+    """A request's or dispute's message meant for the buyer's side (orders.requests.messages)."""
+    return (params or {}).get("to") == ActorKind.BUYER
+
+
+def to_seller(*, params, **_) -> bool:
+    return (params or {}).get("to") == ActorKind.SELLER
+
+
 def not_cancelled_by_seller(*, order, **_) -> bool:
     """The store is told of cancellations it did not make itself."""
     return order is not None and order.cancelled_by != ActorKind.SELLER
@@ -90,6 +99,34 @@ ROUTES: tuple[Route, ...] = (
     Route("parcel_storage_ends", Audience.BUYER, "parcel_storage_ends"),
     Route("parcel_number_not_found", Audience.STORE, "parcel_number_not_found", EventGroup.REMINDERS, BOTH),
     Route("tracking_failing", Audience.MODERATORS, "tracking_failing"),
+    # Requests between buyer and seller and disputes (docs/rules.md §6): each message goes to one
+    # side, named by params["to"] (orders.requests.messages.tell); the store's Telegram gets those
+    # that need its action.
+    *(
+        route
+        for event, store_channels in (
+            ("request_opened", BOTH),
+            ("request_reminder", BOTH),
+            ("request_answered", EMAIL),
+            ("request_went_through", BOTH),
+            ("request_withdrawn", EMAIL),
+            ("request_message", BOTH),
+            ("dispute_opened", EMAIL),
+            ("dispute_decided", BOTH),
+        )
+        for route in (
+            Route(event, Audience.BUYER, f"{event}_buyer", when=to_buyer),
+            Route(event, Audience.STORE, f"{event}_store", EventGroup.REQUESTS, store_channels, when=to_seller),
+        )
+    ),
+    Route("request_followed_up", Audience.BUYER, "request_followed_up_buyer", when=to_buyer),
+    Route(
+        "dispute_opened",
+        Audience.MODERATORS,
+        "dispute_opened_moderators",
+        when=lambda params, **_: (params or {}).get("to") == ActorKind.MODERATOR,
+    ),
+    Route("dispute_waiting", Audience.MODERATORS, "dispute_waiting_moderators"),
 )
 
 _grouped: dict[str, list[Route]] = defaultdict(list)
@@ -127,6 +164,16 @@ EVENT_LABELS = {
     "parcel_storage_ends": _("Reminder: free storage at the branch ends"),
     "parcel_number_not_found": _("Tracking number not found by the carrier"),
     "tracking_failing": _("Carrier tracking failing (to moderators)"),
+    "request_opened": _("Request opened"),
+    "request_reminder": _("Reminder: a request waits for an answer"),
+    "request_answered": _("Request answered"),
+    "request_went_through": _("Request went through without an answer"),
+    "request_withdrawn": _("Request withdrawn"),
+    "request_message": _("New message about a request"),
+    "request_followed_up": _("The store follows up on a request"),
+    "dispute_opened": _("Passed to the moderators"),
+    "dispute_decided": _("Moderators' decision"),
+    "dispute_waiting": _("Reminder: a dispute waits for a moderator"),
 }
 
 

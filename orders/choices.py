@@ -69,6 +69,10 @@ class CancelReason(models.TextChoices):
     PROCESSING_TIME_EXPIRED = "processing_time_expired", _("Processing time expired")
     SHIPPING_TIME_EXPIRED = "shipping_time_expired", _("Shipping time expired")
     MUTUAL = "mutual", _("Mutual cancellation")
+    # A moderator's decision of a dispute (docs/rules.md §6): the fault picks the reason.
+    DISPUTE_SELLER_FAULT = "dispute_seller_fault", _("Cancelled by the moderators: the store's fault")
+    DISPUTE_BUYER_FAULT = "dispute_buyer_fault", _("Cancelled by the moderators: the buyer's fault")
+    DISPUTE_NO_FAULT = "dispute_no_fault", _("Cancelled by the moderators: nobody's fault")
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,7 @@ AUTOMATIC_ACTORS = (ActorKind.PLATFORM, ActorKind.CARRIER)
 _OPEN = tuple(OPEN_STATUSES)
 _PICKUP = (Status.AWAITING_PICKUP,)
 _SELLER, _BUYER, _PLATFORM, _CARRIER = ActorKind.SELLER, ActorKind.BUYER, ActorKind.PLATFORM, ActorKind.CARRIER
+_MODERATOR = ActorKind.MODERATOR
 
 # docs/rules.md §5, one row per reason (§4 for the platform's statuses, §6 for the buyer's, §8 for the carrier's).
 REASONS: dict[str, Reason] = {
@@ -128,8 +133,9 @@ REASONS: dict[str, Reason] = {
         ((_SELLER, _OPEN),), against_seller=True, buyer_told_at_once=True, comment_required=True
     ),
     CancelReason.BUYER_CANCELLED: Reason(((_BUYER, _OPEN),)),
-    # The agreed ship-by date passed with the goods still in the store.
-    CancelReason.LATE_DELIVERY: Reason(((_BUYER, BEFORE_SHIPMENT),), against_seller=True),
+    # The agreed date passed: the ship-by date with the goods still in the store, or the delivery
+    # date of a parcel still on its way (orders.requests.rules.is_late, docs/rules.md §6).
+    CancelReason.LATE_DELIVERY: Reason(((_BUYER, (*BEFORE_SHIPMENT, Status.IN_DELIVERY)),), against_seller=True),
     CancelReason.PROCESSING_TIME_EXPIRED: Reason(
         ((_PLATFORM, (Status.NEW, Status.ACCEPTED)),), against_seller=True, fee_charged=True
     ),
@@ -137,6 +143,9 @@ REASONS: dict[str, Reason] = {
         ((_PLATFORM, (Status.CONFIRMED, Status.AWAITING_SHIPMENT)),), against_seller=True, fee_charged=True
     ),
     CancelReason.MUTUAL: Reason(((_SELLER, _OPEN), (_BUYER, _OPEN)), by_agreement=True),
+    CancelReason.DISPUTE_SELLER_FAULT: Reason(((_MODERATOR, _OPEN),), against_seller=True),
+    CancelReason.DISPUTE_BUYER_FAULT: Reason(((_MODERATOR, _OPEN),), buyer_side=True),
+    CancelReason.DISPUTE_NO_FAULT: Reason(((_MODERATOR, _OPEN),)),
 }
 
 
@@ -154,3 +163,5 @@ BUYER_TOLD_AT_ONCE = reasons_where(lambda r: r.buyer_told_at_once)
 AUTOMATIC_REASONS = reasons_where(lambda r: r.automatic)
 # The platform's expiry cancellations (§4): the fee is charged, the store may get its offers hidden.
 EXPIRY_REASONS = reasons_where(lambda r: r.platform_only and r.fee_charged)
+# A moderator's cancellation in a dispute's decision (orders.disputes).
+MODERATOR_REASONS = reasons_where(lambda r: r.actors == (_MODERATOR,))

@@ -288,5 +288,18 @@ class CallAttempt(models.Model):
 
 from .storefront.models import Checkout  # noqa: E402  (the storefront's checkout, orders/storefront/)
 from .tracking.models import Parcel, TrackingEvent  # noqa: E402  (models of this app, kept in orders/tracking/)
+from .requests.models import OrderRequest, RequestMessage  # noqa: E402  (orders/requests/)
+from .disputes.models import Dispute  # noqa: E402  (orders/disputes/)
 
-__all__ = ["CallAttempt", "Checkout", "Order", "OrderComment", "OrderItem", "Parcel", "TrackingEvent"]
+__all__ = [
+    "CallAttempt",
+    "Checkout",
+    "Dispute",
+    "Order",
+    "OrderComment",
+    "OrderItem",
+    "OrderRequest",
+    "Parcel",
+    "RequestMessage",
+    "TrackingEvent",
+]

@@ -120,9 +120,30 @@ def test_the_admin_form_refuses_a_nonsense_policy_with_the_message(moderator_cli
 def test_moderator_edits_the_platform_policy_in_admin(moderator_client, moderator):
     url = reverse("admin:marketplace_platformpolicy_change", args=[1])
     PlatformPolicy.get()
-    data = {"fee_percent": "5.00", "expiry_restrict_count": 4, "expiry_restrict_days": 30, "ship_by_max_days": 90}
+    data = {
+        "fee_percent": "5.00",
+        "expiry_restrict_count": 4,
+        "expiry_restrict_days": 30,
+        "ship_by_max_days": 90,
+        "buyer_cancel_mode": "request",
+        "request_window_counting": "working",
+        "request_accept_hours": 24,
+        "request_expire_hours": 48,
+        "follow_up_working_minutes": 240,
+        "dispute_take_working_minutes": 660,
+        "late_delivery_after_days": 3,
+    }
     assert moderator_client.post(url, data).status_code == 302
-    assert PlatformPolicy.get().expiry_restrict_count == 4
+    policy = PlatformPolicy.get()
+    assert (policy.expiry_restrict_count, policy.buyer_cancel_mode, policy.request_window_counting) == (
+        4,
+        "request",
+        "working",
+    )
+    # The answer window must end before the request goes through: refused with the sentence on the field.
+    response = moderator_client.post(url, {**data, "request_expire_hours": 24})
+    assert response.status_code == 200 and "after the answer window" in response.content.decode()
+    assert PlatformPolicy.get().request_expire_hours == 48
     assert PlatformPolicy.history.latest("history_date").history_user == moderator
 
 
