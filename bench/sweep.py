@@ -179,8 +179,8 @@ RAW_CLAIM_AND_CANCEL = """
     FROM batch WHERE o.id = batch.id RETURNING o.id
 """
 RAW_FEES = """
-    INSERT INTO sellers_feecharge (store_id, order_id, kind, base, percent, amount, charged_at)
-    SELECT store_id, id, 'expired', total, %(percent)s, round(total * %(percent)s / 100, 2), %(now)s
+    INSERT INTO sellers_feecharge (store_id, order_id, kind, base, percent, amount, charged_at, reason)
+    SELECT store_id, id, 'expired', total, %(percent)s, round(total * %(percent)s / 100, 2), %(now)s, ''
     FROM orders_order WHERE id = ANY(%(ids)s)
 """
 RAW_STOCK = """
@@ -384,8 +384,196 @@ def main() -> None:
     figures["sweep_to_raw"] = round(figures["due_per_s"] / figures["raw_sql_per_s"], 2)  # target ≥ 0.5
     idle_small, idle_big = (figures[key] for key in ("idle_sweep_ms_100k", "idle_sweep_ms_1m"))
     figures["idle_1m_to_100k"] = round(idle_big / idle_small, 2)  # target ≤ 1.2
+    bench_requests(figures)  # due_requests_per_s, target ≥ 1,000
+    print(json.dumps(figures))
+
+
+# --- requests (docs/rules.md §6): 10,000 open requests past expires_at, gone through ---------------
+
+REQUEST_ROUNDS, REQUESTS_PER_ROUND = 4, 2_500  # 10,000 for the floor and 10,000 for requests_sweep
+_REQUEST_KINDS = "(ARRAY['seller_cancel', 'move_date', 'buyer_cancel'])[1 + (o.id %% 3)]"
+
+
+def make_due_requests(n: int) -> list[int]:
+    """n open orders with no request become `confirmed` with a ship-by date, each with an open request
+    (a mix of seller_cancel, move_date and buyer_cancel) whose window ended an hour ago."""
+    from django.db import connection
+
+    from orders.choices import OPEN_STATUSES
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "UPDATE orders_order o SET status = 'confirmed', ship_by = current_date + 2, next_check_at = NULL "
+            "WHERE o.id IN (SELECT id FROM orders_order x WHERE status = ANY(%s) AND NOT EXISTS "
+            "(SELECT 1 FROM orders_orderrequest r WHERE r.order_id = x.id) ORDER BY id LIMIT %s) RETURNING id",
+            [list(OPEN_STATUSES), n],
+        )
+        ids = [row[0] for row in cur.fetchall()]
+        cur.execute(
+            "INSERT INTO orders_orderrequest (order_id, kind, state, opened_by, ground, old_date, new_date, message, "
+            "opened_at, answer_by, expires_at, next_check_at, reminded, answer_message) "
+            f"SELECT o.id, k.kind, 'open', CASE k.kind WHEN 'buyer_cancel' THEN 'buyer' ELSE 'seller' END, "
+            "CASE k.kind WHEN 'seller_cancel' THEN 'duplicate' ELSE '' END, "
+            "CASE k.kind WHEN 'move_date' THEN o.ship_by END, CASE k.kind WHEN 'move_date' THEN o.ship_by + 3 END, "
+            "'bench', now() - interval '49 hours', now() - interval '25 hours', now() - interval '1 hour', "
+            f"now() - interval '1 hour', 1, '' FROM orders_order o, LATERAL (SELECT {_REQUEST_KINDS} AS kind) k "
+            "WHERE o.id = ANY(%s)",
+            [ids],
+        )
+        cur.execute("ANALYZE orders_orderrequest")
+    return ids
+
+
+# The floor of the going-through: one batch claimed and closed in one statement, the orders cancelled
+# or moved by UPDATE … FROM, history by INSERT … SELECT (record_saved), stock by one UPDATE, two outbox
+# rows per request by INSERT … SELECT.
+RAW_REQUESTS_CLAIM = """
+    WITH batch AS (
+        SELECT id FROM orders_orderrequest WHERE state = 'open' AND next_check_at <= %(now)s
+        ORDER BY next_check_at LIMIT %(size)s FOR UPDATE SKIP LOCKED
+    )
+    UPDATE orders_orderrequest r SET state = 'went_through', closed_at = %(now)s, next_check_at = NULL
+    FROM batch WHERE r.id = batch.id RETURNING r.id, r.order_id, r.kind
+"""
+RAW_REQUESTS_CANCEL = """
+    UPDATE orders_order o SET status = 'cancelled', cancel_reason = CASE r.kind WHEN 'buyer_cancel'
+        THEN 'buyer_cancelled' ELSE 'mutual' END, cancel_comment = '', cancelled_by = r.opened_by,
+        status_changed_at = %(now)s, excellent_deadline = NULL, acceptable_deadline = NULL, next_check_at = NULL,
+        reminders_sent = 0
+    FROM orders_orderrequest r WHERE r.id = ANY(%(requests)s) AND r.kind <> 'move_date' AND o.id = r.order_id
+"""
+RAW_REQUESTS_MOVE = """
+    UPDATE orders_order o SET ship_by = r.new_date
+    FROM orders_orderrequest r WHERE r.id = ANY(%(requests)s) AND r.kind = 'move_date' AND o.id = r.order_id
+"""
+RAW_REQUESTS_OUTBOX = (
+    _OUTBOX
+    + """
+    SELECT 'request_went_through', side.audience, 'email', CASE side.audience WHEN 'buyer' THEN o.buyer_email
+        ELSE s.email END, o.buyer_language, 'request_went_through_' || side.audience,
+        jsonb_build_object('order', jsonb_build_object('number', o.id, 'status', o.status),
+            'request_id', r.id, 'kind', r.kind, 'new_date', r.new_date, 'to', side.audience),
+        md5('went_through:' || r.id || ':' || side.audience), o.id, o.store_id, 'pending', 0, %(now)s, '', '', %(now)s
+    FROM orders_orderrequest r JOIN orders_order o ON o.id = r.order_id JOIN sellers_store s ON s.id = o.store_id
+    CROSS JOIN (VALUES ('buyer'), ('store')) side(audience) WHERE r.id = ANY(%(requests)s)
+"""
+)
+
+
+def raw_sql_requests(now, batch_size: int = 500) -> int:
+    """The floor: every due request gone through by set-based SQL, one transaction per batch."""
+    from django.db import connection, transaction
+
+    from marketplace.actors import Actor
+    from marketplace.history import record_saved
+    from orders.models import Order
+    from orders.requests.models import OrderRequest
+    from sellers.models import Offer
+
+    actor, done = Actor.platform(), 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(RAW_REQUESTS_CLAIM, {"now": now, "size": batch_size})
+            rows = cur.fetchall()
+            if not rows:
+                return done
+            params = {"now": now, "requests": [r[0] for r in rows]}
+            record_saved(OrderRequest, params["requests"], date=now, actor=actor, action="go_through")
+            cancelled = [order for _pk, order, kind in rows if kind != "move_date"]
+            cur.execute(RAW_STOCK, {"now": now, "ids": cancelled})
+            record_saved(Offer, [row[0] for row in cur.fetchall()], date=now, actor=actor, action="cancel")
+            cur.execute(RAW_REQUESTS_CANCEL, params)
+            cur.execute(RAW_REQUESTS_MOVE, params)
+            record_saved(Order, [row[1] for row in rows], date=now, actor=actor, action="cancel")
+            cur.execute(RAW_REQUESTS_OUTBOX, params)
+            done += len(rows)
+        if len(rows) < batch_size:
+            return done
+
+
+def bench_requests(figures: dict) -> None:
+    """due_requests_per_s (target ≥ 1,000) and its floor, in interleaved rounds like the orders'."""
+    from marketplace import clock
+    from orders.requests.models import OrderRequest, RequestState
+    from orders.requests.sweep import requests_sweep
+
+    elapsed, done = {"raw": 0.0, "sweep": 0.0}, {"raw": 0, "sweep": 0}
+    profiler = cProfile.Profile() if "--profile-requests" in sys.argv else None
+    for round_ in range(REQUEST_ROUNDS):
+        for phase in ("raw", "sweep") if round_ % 2 == 0 else ("sweep", "raw"):
+            due = make_due_requests(REQUESTS_PER_ROUND)
+            start = time.perf_counter()
+            if phase == "raw":
+                count = raw_sql_requests(clock.now())
+            else:
+                if profiler:
+                    profiler.enable()
+                result = requests_sweep(now=clock.now())
+                if profiler:
+                    profiler.disable()
+                assert not result.failed and not result.stalled, result
+                count = result.went_through
+            elapsed[phase] += time.perf_counter() - start
+            assert count == len(due), (phase, count, len(due))
+            assert not OrderRequest.objects.filter(order_id__in=due, state=RequestState.OPEN).exists()
+            done[phase] += count
+    if profiler:
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
+        if os.environ.get("BENCH_PROFILE_FILE"):  # for pstats / snakeviz: the whole profile
+            profiler.dump_stats(os.environ["BENCH_PROFILE_FILE"])
+    figures["requests_raw_sql_per_s"] = round(done["raw"] / elapsed["raw"])
+    figures["due_requests_per_s"] = round(done["sweep"] / elapsed["sweep"])
+    print(
+        f"requests: {done['sweep']:,} gone through by requests_sweep in {elapsed['sweep']:.2f} s: "
+        f"{figures['due_requests_per_s']}/s; floor {figures['requests_raw_sql_per_s']}/s "
+        f"({REQUEST_ROUNDS} interleaved rounds of {REQUESTS_PER_ROUND:,} each)",
+        flush=True,
+    )
+
+
+def copy_orders(n: int) -> None:
+    """n copies of one confirmed demo order with its items, by SQL (quicker than the bulk seed)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT id FROM orders_order WHERE status = 'confirmed' AND ttn = '' ORDER BY id LIMIT 1")
+        template = cur.fetchone()[0]
+        for table, skip in (("orders_order", ("id",)), ("orders_orderitem", ("id", "order_id"))):
+            cur.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position",
+                [table],
+            )
+            columns = [row[0] for row in cur.fetchall() if row[0] not in skip]
+            if table == "orders_order":
+                chosen = ["md5(random()::text || g)" if c == "public_token" else f"o.{c}" for c in columns]
+                cur.execute(
+                    f"INSERT INTO orders_order ({', '.join(columns)}) SELECT {', '.join(chosen)} "
+                    "FROM orders_order o CROSS JOIN generate_series(1, %s) g WHERE o.id = %s RETURNING id",
+                    [n, template],
+                )
+                copies = [row[0] for row in cur.fetchall()]
+            else:
+                cur.execute(
+                    f"INSERT INTO orders_orderitem ({', '.join(columns)}, order_id) "
+                    f"SELECT {', '.join('i.' + c for c in columns)}, c.id FROM orders_orderitem i "
+                    "CROSS JOIN unnest(%s::bigint[]) c(id) WHERE i.order_id = %s",
+                    [copies, template],
+                )
+        cur.execute("ANALYZE orders_order")
+
+
+def requests_only() -> None:
+    """--requests-only: the request figures alone on a small seeded database (quick to re-measure)."""
+    setup_django()
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0, allow_production=True)
+    copy_orders(2 * REQUEST_ROUNDS * REQUESTS_PER_ROUND)
+    give_open_orders_future_deadlines()
+    figures: dict = {}
+    bench_requests(figures)
     print(json.dumps(figures))
 
 
 if __name__ == "__main__":
-    main()
+    requests_only() if "--requests-only" in sys.argv else main()

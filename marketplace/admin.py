@@ -15,7 +15,14 @@ from . import services
 from .actors import Actor
 from .calendar import public_holidays
 from .errors import RuleViolation
-from .models import NonWorkingPeriod, PlatformPolicy, ProcessingPolicy, UserSettings, WorkingDayOverride
+from .models import (
+    NonWorkingPeriod,
+    PerformanceThreshold,
+    PlatformPolicy,
+    ProcessingPolicy,
+    UserSettings,
+    WorkingDayOverride,
+)
 
 
 class ServiceAdmin(SimpleHistoryAdmin):
@@ -136,6 +143,29 @@ class PlatformPolicyAdmin(ServiceAdmin):
 
     def has_add_permission(self, request):
         return False  # one row, made by the data migration (PlatformPolicy.get() makes it if missing)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PerformanceThreshold)
+class PerformanceThresholdAdmin(SimpleHistoryAdmin):
+    """Moderators edit the two levels per metric (docs/rules.md §10); the hourly evaluation reads them."""
+
+    list_display = ["metric", "direction", "warning", "restriction", "window_days", "min_orders", "needs_overdue"]
+    fields = ["metric", "direction", "warning", "restriction", "window_days", "min_orders", "needs_overdue"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["metric", "direction"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        from .history import stamp
+
+        stamp(obj, Actor.moderator(request.user), "edit_threshold", form.changed_data and ", ".join(form.changed_data))
+        obj.save()
+
+    def has_add_permission(self, request):
+        return False  # one row per metric, made by the data migration
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -53,6 +53,7 @@ class Platform:
     follow_up_working_minutes: int = 240
     dispute_take_working_minutes: int = 660
     late_delivery_after_days: int = 3
+    reorder_offer_hours: int = 72  # a re-order offer stands this long (docs/rules.md §10)
 
 
 REQUEST_POLICY_FIELDS = (
@@ -63,6 +64,7 @@ REQUEST_POLICY_FIELDS = (
     "follow_up_working_minutes",
     "dispute_take_working_minutes",
     "late_delivery_after_days",
+    "reorder_offer_hours",
 )
 
 

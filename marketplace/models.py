@@ -266,6 +266,12 @@ class PlatformPolicy(models.Model):
             "When the carrier gives no delivery date: from then the buyer may cancel a parcel in delivery at once."
         ),
     )
+    reorder_offer_hours = models.PositiveSmallIntegerField(
+        _("a re-order offer stands for (hours)"),
+        default=72,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
+        help_text=_("After a shipping-time expiry the store may offer the goods again; the buyer accepts within it."),
+    )
     calendar_revision = models.PositiveIntegerField(default=0, editable=False)
     history = HistoricalRecords(bases=[HistoryContext], excluded_fields=["calendar_revision"])
 
@@ -296,6 +302,85 @@ class PlatformPolicy(models.Model):
     def get(cls) -> "PlatformPolicy":
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
+
+
+class ThresholdMetric(models.TextChoices):
+    """The metrics a threshold can watch (sellers.performance.definitions, docs/rules.md §10)."""
+
+    SELLER_FAULT_RATE = "seller_fault_rate", _("Seller-fault cancellation rate, %")
+    LATE_SHIPMENT_RATE = "late_shipment_rate", _("Late shipment rate, %")
+    VALID_TRACKING_RATE = "valid_tracking_rate", _("Valid tracking rate, %")
+    EXPIRIES = "expiries", _("Expired orders")
+    ON_TIME_DELIVERY_RATE = "on_time_delivery_rate", _("On-time delivery rate, %")
+    ANSWERED_REQUESTS_RATE = "answered_requests_rate", _("Answered requests rate, %")
+
+
+class PerformanceThreshold(models.Model):
+    """Two levels per metric, like Ozon's warning and danger (docs/rules.md §10): past the warning
+    the store is told what to fix, past the restriction its offers are hidden until it recovers.
+    Moderators edit them in admin; history keeps who changed what."""
+
+    class Direction(models.TextChoices):
+        ABOVE = "above", _("bad when above the level")
+        BELOW = "below", _("bad when below the level")
+
+    metric = models.CharField(_("metric"), max_length=32, choices=ThresholdMetric.choices, unique=True)
+    direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices, default=Direction.ABOVE)
+    warning = models.DecimalField(
+        _("warning level"), max_digits=7, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    restriction = models.DecimalField(
+        _("restriction level"), max_digits=7, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    window_days = models.PositiveSmallIntegerField(
+        _("over the last (days)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(90)]
+    )
+    min_orders = models.PositiveIntegerField(
+        _("only with at least this many orders in the window"),
+        default=20,
+        help_text=_("Fewer orders than this: the rate says too little and the threshold is not applied."),
+    )
+    needs_overdue = models.BooleanField(
+        _("restrict only with an overdue order open"),
+        default=False,
+        help_text=_("The restriction applies only while the store has an order past its deadline."),
+    )
+    history = HistoricalRecords(bases=[HistoryContext])
+
+    class Meta:
+        verbose_name = _("performance threshold")
+        verbose_name_plural = _("performance thresholds")
+        ordering = ["metric"]
+
+    def __str__(self) -> str:
+        return str(self.get_metric_display())
+
+    def clean(self) -> None:
+        """A restriction is worse than the warning (docs/rules.md §10)."""
+        if self.warning is None or self.restriction is None:
+            return
+        above = self.direction == self.Direction.ABOVE
+        worse = self.restriction >= self.warning if above else self.restriction <= self.warning
+        if not worse:
+            raise ValidationError({"restriction": _("The restriction level must be past the warning level.")})
+
+    def past(self, value, level) -> bool:
+        """Whether `value` is past `level` in this threshold's direction (a level of None: never)."""
+        if level is None or value is None:
+            return False
+        if self.metric == ThresholdMetric.EXPIRIES:
+            return value >= level
+        return value > level if self.direction == self.Direction.ABOVE else value < level
+
+
+# docs/rules.md §10, the defaults from the large marketplaces' published levels:
+# metric, direction, warning, restriction, window (days), min orders, restriction needs an overdue order.
+DEFAULT_THRESHOLDS = (
+    (ThresholdMetric.SELLER_FAULT_RATE, "above", "2.5", "10", 30, 20, False),
+    (ThresholdMetric.LATE_SHIPMENT_RATE, "above", "4", "12", 30, 20, False),
+    (ThresholdMetric.VALID_TRACKING_RATE, "below", "95", None, 30, 20, False),
+    (ThresholdMetric.EXPIRIES, "above", "3", "5", 7, 0, True),
+)
 
 
 class UserSettings(models.Model):

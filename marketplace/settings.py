@@ -221,6 +221,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "sweep-deadlines": {"task": "orders.tasks.sweep_deadlines", "schedule": 60.0},
+    # Requests' windows and disputes waiting for a moderator (docs/rules.md §6).
+    "sweep-requests": {"task": "orders.tasks.sweep_requests", "schedule": 60.0, "options": {"expires": 60.0}},
     # Carrier tracking (docs/rules.md §8): each pass asks only about the parcels due.
     "track-parcels": {"task": "orders.tasks.track_parcels", "schedule": 120.0, "options": {"expires": 120.0}},
 }
@@ -230,6 +232,12 @@ CELERY_BEAT_SCHEDULE["notifications-deliver"] = {
     "options": {"expires": float(NOTIFICATIONS_KICK_SECONDS)},
 }
 CELERY_BEAT_SCHEDULE["notifications-purge"] = {"task": "notifications.tasks.purge_sent", "schedule": 6 * 3600.0}
+# Stores' standing against the thresholds: warning, restriction, lift (docs/rules.md §10).
+CELERY_BEAT_SCHEDULE["performance-standing"] = {
+    "task": "orders.performance.evaluate_standing",
+    "schedule": 3600.0,
+    "options": {"expires": 3600.0},
+}
 
 LOGGING = {
     "version": 1,

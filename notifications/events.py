@@ -87,6 +87,14 @@ ROUTES: tuple[Route, ...] = (
     Route("orders_expired_platform", Audience.MODERATORS, "orders_expired_moderators"),
     Route("store_offers_hidden", Audience.OWNER, "store_offers_hidden", EventGroup.ACCOUNT, BOTH),
     Route("store_offers_hidden", Audience.MODERATORS, "store_offers_hidden_moderators"),
+    # The store's standing (docs/rules.md §10): a warning says what to fix; restriction and lift.
+    Route("store_performance_warning", Audience.OWNER, "store_performance_warning", EventGroup.ACCOUNT, BOTH),
+    Route("store_restricted", Audience.OWNER, "store_restricted", EventGroup.ACCOUNT, BOTH),
+    Route("store_restricted", Audience.MODERATORS, "store_offers_hidden_moderators"),
+    Route("store_restriction_lifted", Audience.OWNER, "store_restriction_lifted", EventGroup.ACCOUNT, BOTH),
+    # A moderator's suspension of the store and its end (sellers.services.store_suspend / store_unsuspend).
+    Route("store_suspended", Audience.OWNER, "store_suspended", EventGroup.ACCOUNT, BOTH),
+    Route("store_unsuspended", Audience.OWNER, "store_unsuspended", EventGroup.ACCOUNT, BOTH),
     Route("telegram_linked", Audience.STORE, "telegram_linked", EventGroup.ACCOUNT, TELEGRAM),
     Route("telegram_unlinked", Audience.STORE, "telegram_unlinked", EventGroup.ACCOUNT, EMAIL),
     Route("telegram_link_invalid", Audience.CHAT, "telegram_link_invalid", channels=TELEGRAM),
@@ -127,6 +135,9 @@ ROUTES: tuple[Route, ...] = (
         when=lambda params, **_: (params or {}).get("to") == ActorKind.MODERATOR,
     ),
     Route("dispute_waiting", Audience.MODERATORS, "dispute_waiting_moderators"),
+    # Priority re-orders (docs/rules.md §10): the offer to the buyer, the acceptance to the store.
+    Route("reorder_offered", Audience.BUYER, "reorder_offered"),
+    Route("reorder_accepted", Audience.STORE, "reorder_accepted", EventGroup.NEW_ORDERS, BOTH),
 )
 
 _grouped: dict[str, list[Route]] = defaultdict(list)
@@ -154,6 +165,11 @@ EVENT_LABELS = {
     "orders_expired": _("Orders cancelled: time expired"),
     "orders_expired_platform": _("Orders cancelled: time expired (to moderators)"),
     "store_offers_hidden": _("Store's offers hidden"),
+    "store_performance_warning": _("Store's metrics past a warning level"),
+    "store_restricted": _("Store restricted: offers hidden"),
+    "store_restriction_lifted": _("Store's restriction lifted"),
+    "store_suspended": _("Store suspended"),
+    "store_unsuspended": _("Store's suspension lifted"),
     "telegram_linked": _("Telegram linked"),
     "telegram_unlinked": _("Telegram unlinked"),
     "telegram_link_invalid": _("Telegram link invalid"),
@@ -174,6 +190,8 @@ EVENT_LABELS = {
     "dispute_opened": _("Passed to the moderators"),
     "dispute_decided": _("Moderators' decision"),
     "dispute_waiting": _("Reminder: a dispute waits for a moderator"),
+    "reorder_offered": _("The store offers the goods again"),
+    "reorder_accepted": _("Re-order accepted by the buyer"),
 }
 
 

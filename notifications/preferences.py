@@ -24,6 +24,8 @@ DEFAULTS: dict[tuple[str, str], bool] = {
     **{(group, Channel.TELEGRAM.value): False for group in EventGroup.values},
     (EventGroup.NEW_ORDERS.value, Channel.TELEGRAM.value): True,
     (EventGroup.REMINDERS.value, Channel.TELEGRAM.value): True,
+    # A buyer's request waits for the store's answer (docs/rules.md §6): it needs action like a reminder.
+    (EventGroup.REQUESTS.value, Channel.TELEGRAM.value): True,
 }
 # Cannot be switched off: a store must learn that its offers were hidden or its chat (un)linked.
 MANDATORY = frozenset({(EventGroup.ACCOUNT.value, channel) for channel in Channel.values})

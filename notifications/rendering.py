@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache, partial
 
+from django.apps import apps
 from django.template.loader import get_template
 from django.utils import translation
 from django.utils.html import escape
@@ -90,8 +91,42 @@ def store_profile(store) -> dict | None:
     return {"pickup_address": store.pickup_address, "pickup_hours": store.pickup_hours, "phone": store.phone}
 
 
-# The caller's parameters a buyer may read: the parcel's public facts (where it waits, until when).
-BUYER_PARAMS = frozenset({"number", "branch", "storage_free_until"})
+# The caller's parameters a buyer may read: the parcel's public facts (where it waits, until when);
+# a request's and a dispute's facts both sides read (orders/requests/messages.py) and the note a
+# moderator wrote to the buyer. Never the note to the store (`seller_note`) nor admin's links.
+BUYER_PARAMS = frozenset(
+    {
+        "number",
+        "branch",
+        "storage_free_until",
+        # requests (docs/rules.md §6)
+        "to",
+        "request_id",
+        "kind",
+        "opened_by",
+        "ground",
+        "old_date",
+        "new_date",
+        "message",
+        "answer_by",
+        "expires_at",
+        "state",
+        "answer",
+        "text",
+        # disputes
+        "dispute_id",
+        "origin",
+        "opened_at",
+        "complaint",
+        "decision",
+        "fault",
+        "buyer_note",
+        "request_kind",
+        "request_message",
+        "request_answer",
+        "request_new_date",
+    }
+)
 
 
 def context(*, for_buyer: bool, order=None, store=None, related=None, params=None, items=None) -> dict:
@@ -128,6 +163,43 @@ _LABELLED = {
 }
 
 
+# The choices of a request's and a dispute's parameters (orders/requests/messages.py), labelled in
+# the recipient's language as `<name>_label`: read from the models' fields through the app registry,
+# since notifications imports nothing of orders but its choices (the layers contract).
+_PARAM_CHOICES = {
+    "kind": ("OrderRequest", "kind"),
+    "request_kind": ("OrderRequest", "kind"),
+    "ground": ("OrderRequest", "ground"),
+    "state": ("OrderRequest", "state"),
+    "opened_by": ("OrderRequest", "opened_by"),
+    "origin": ("Dispute", "origin"),
+    "decision": ("Dispute", "decision"),
+    "fault": ("Dispute", "fault"),
+}
+
+
+@lru_cache(maxsize=16)
+def _param_choices(name: str) -> dict:
+    model, field = _PARAM_CHOICES[name]
+    return dict(apps.get_model("orders", model)._meta.get_field(field).flatchoices)
+
+
+def param_label(name: str, value) -> str:
+    """The label of a request's or dispute's choice parameter in the active language ("" for none)."""
+    try:
+        label = _param_choices(name).get(value)
+    except TypeError:  # an unhashable value (never written by orders.requests.messages)
+        label = None
+    return str(label) if label is not None else str(value or "")
+
+
+def _labelled_params(params: dict) -> dict:
+    found = [name for name in _PARAM_CHOICES if name in params]
+    if not found:
+        return params
+    return {**params, **{f"{name}_label": param_label(name, params[name]) for name in found}}
+
+
 @lru_cache(maxsize=1024)
 def _label(field: str, value, language: str | None) -> str:
     """The label of one choice value in `language` (the active one: part of the cache key)."""
@@ -158,7 +230,7 @@ def _for_templates(facts: dict, *, for_buyer: bool) -> dict:
     params = facts.get("params") or {}
     if isinstance(params.get("orders"), list):
         params = {**params, "orders": [_labelled(entry) for entry in params["orders"]]}
-    ctx["params"] = params
+    ctx["params"] = _labelled_params(params)
     # Links few templates use are callables: a template calls them where it uses them, the others
     # skip the URL reversing (a worker renders every message it sends).
     ctx["cabinet_url"] = links.cabinet_url

@@ -34,7 +34,7 @@ from marketplace.worktime import KYIV
 
 from .choices import EXPIRY_REASONS, OPEN_STATUSES
 from .deadlines import Reminder, deadline_state, working_time_left
-from .models import CallAttempt, Order, OrderComment, OrderItem, Parcel
+from .models import CallAttempt, Dispute, Order, OrderComment, OrderItem, OrderRequest, Parcel
 from .selectors import action_label, order_timeline, tracking_label
 
 _SEARCH_SEPARATORS = re.compile(r"[\s()\-#№]")
@@ -186,9 +186,10 @@ class OrderAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
         "acceptable_by",
         "next_check",
         "time_left_column",
+        "late_cause",  # the seller's cause beside an expiry or a late shipment (docs/rules.md §10)
     ]
     list_display_links = ["number"]
-    list_filter = [DeadlineFilter, "status", "cancel_reason", "store", "delivery_method", "source"]
+    list_filter = [DeadlineFilter, "status", "cancel_reason", "late_cause", "store", "delivery_method", "source"]
     list_select_related = ["store"]
     list_per_page = 50
     # Newest number first: the primary-key index serves it, filtered or not, without a sort.
@@ -205,7 +206,18 @@ class OrderAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     fieldsets = [
         (
             None,
-            {"fields": ["store", "status", "source", "created_at", "status_changed_at", "split_from", "split_orders"]},
+            {
+                "fields": [
+                    "store",
+                    "status",
+                    "source",
+                    "created_at",
+                    "status_changed_at",
+                    "split_from",
+                    "split_orders",
+                    "disputes_and_requests",
+                ]
+            },
         ),
         (_("Buyer"), {"fields": ["buyer_name", "buyer_phone_checked", "buyer_email", "buyer_language"]}),
         (
@@ -220,6 +232,10 @@ class OrderAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
                     "ttn",
                     "courier_phone",
                     "courier_visit_at",
+                    "shipped_at",
+                    "late_cause",
+                    "late_cause_note",
+                    "late_cause_at",
                 ]
             },
         ),
@@ -305,6 +321,22 @@ class OrderAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
             '<a href="{}">#{}</a>',
             ((reverse("admin:orders_order_change", args=[child.pk]), child.pk) for child in children),
         )
+
+    @admin.display(description=_("disputes and requests"))
+    def disputes_and_requests(self, order):
+        """Links to the order's disputes and requests (docs/rules.md §6), filtered by its number."""
+        links = []
+        for name, model, label in (
+            ("dispute", Dispute, _("disputes")),
+            ("orderrequest", OrderRequest, _("requests")),
+        ):
+            count = model.objects.filter(order=order).count()
+            if count:
+                url = reverse(f"admin:orders_{name}_changelist") + f"?q={order.pk}"
+                links.append((url, label, count))
+        if not links:
+            return "—"
+        return format_html_join(", ", '<a href="{}">{} ({})</a>', links)
 
     @admin.display(description=_("reminders sent"))
     def reminders(self, order):
@@ -392,3 +424,6 @@ class CallAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     actions = None
     get_search_results = OrderCommentAdmin.get_search_results
+
+
+from .disputes import admin as _disputes_admin  # noqa: E402, F401  (registers the disputes and requests admins)

@@ -165,3 +165,13 @@ AUTOMATIC_REASONS = reasons_where(lambda r: r.automatic)
 EXPIRY_REASONS = reasons_where(lambda r: r.platform_only and r.fee_charged)
 # A moderator's cancellation in a dispute's decision (orders.disputes).
 MODERATOR_REASONS = reasons_where(lambda r: r.actors == (_MODERATOR,))
+
+
+class LateCause(models.TextChoices):
+    """Why an order shipped late or expired before shipping, as the seller records it (docs/rules.md §10,
+    seed 002's common causes)."""
+
+    STOCK = "stock", _("Stock: the goods were not in stock")
+    LOGISTICS = "logistics", _("Logistics: the carrier did not collect or was late")
+    OPERATOR_ERROR = "operator_error", _("Operator error: the order was handled wrongly")
+    SYSTEM_FAILURE = "system_failure", _("System failure: the platform's or the store's system failed")

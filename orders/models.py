@@ -18,6 +18,7 @@ from .choices import (
     OPEN_STATUSES,
     CancelReason,
     DeliveryMethod,
+    LateCause,
     OrderSource,
     PaymentMethod,
     Status,
@@ -59,6 +60,13 @@ class Order(ConcurrentTransitionMixin, models.Model):
     # sale when the return arrives or the seller confirms it (docs/rules.md §8), not at the cancel.
     return_expected_since = models.DateTimeField(_("return of the goods expected since"), null=True, blank=True)
     return_received_at = models.DateTimeField(_("goods returned to the store"), null=True, blank=True)
+    # When the goods were handed to the carrier or courier (orders.services.order_ship): an order
+    # shipped after its ship-by day is late (docs/rules.md §10).
+    shipped_at = models.DateTimeField(_("shipped"), null=True, blank=True)
+    # The seller's cause of a late shipment or a shipping-time expiry (orders.services.order_record_late_cause).
+    late_cause = models.CharField(_("cause of the delay"), max_length=16, choices=LateCause.choices, blank=True)
+    late_cause_note = models.CharField(_("note on the delay"), max_length=500, blank=True)
+    late_cause_at = models.DateTimeField(_("cause recorded"), null=True, blank=True)
 
     source = models.CharField(
         _("placed through"), max_length=12, choices=OrderSource.choices, default=OrderSource.STOREFRONT
@@ -87,6 +95,17 @@ class Order(ConcurrentTransitionMixin, models.Model):
         related_name="split_children",
         verbose_name=_("split from"),
     )
+    # A priority re-order (docs/rules.md §10): the order placed when the buyer accepted the store's
+    # offer after a shipping-time expiry of `reorder_of`; the cabinet's list shows it first.
+    reorder_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reorders",
+        verbose_name=_("re-order of"),
+    )
+    priority = models.BooleanField(_("priority"), default=False)
 
     history = HistoricalRecords(
         bases=[HistoryContext], excluded_fields=["public_token", "next_check_at", "reminders_sent"]
@@ -286,10 +305,11 @@ class CallAttempt(models.Model):
         return f"#{self.order_id}: {self.outcome} at {self.called_at:%Y-%m-%d %H:%M}"
 
 
+from .disputes.models import Dispute  # noqa: E402  (orders/disputes/)
+from .reorders.models import ReorderOffer  # noqa: E402  (orders/reorders/)
+from .requests.models import OrderRequest, RequestMessage  # noqa: E402  (orders/requests/)
 from .storefront.models import Checkout  # noqa: E402  (the storefront's checkout, orders/storefront/)
 from .tracking.models import Parcel, TrackingEvent  # noqa: E402  (models of this app, kept in orders/tracking/)
-from .requests.models import OrderRequest, RequestMessage  # noqa: E402  (orders/requests/)
-from .disputes.models import Dispute  # noqa: E402  (orders/disputes/)
 
 __all__ = [
     "CallAttempt",
@@ -300,6 +320,7 @@ __all__ = [
     "OrderItem",
     "OrderRequest",
     "Parcel",
+    "ReorderOffer",
     "RequestMessage",
     "TrackingEvent",
 ]

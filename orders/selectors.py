@@ -367,6 +367,8 @@ ACTION_LABELS = {
     "deadlines": gettext_lazy("Deadlines recomputed"),
     "return_received": gettext_lazy("Goods came back to the store"),
     "edit_ttn": gettext_lazy("Tracking number corrected"),
+    "move_date": gettext_lazy("Agreed date moved"),
+    "late_cause": gettext_lazy("Cause of the delay recorded"),
 }
 
 

@@ -29,7 +29,7 @@ from marketplace.models import ProcessingPolicy
 from notifications.services import notify_many
 from sellers.models import Store
 
-from . import deadlines
+from . import deadlines, sweeping
 from .choices import OPEN_STATUSES
 from .deadlines import Reminder
 from .models import Order
@@ -77,57 +77,26 @@ def _claim(query) -> list[Order]:
 
 
 def sweep(*, now: datetime | None = None, batch_size: int = 500) -> SweepResult:
-    """One pass over everything due at `now`."""
+    """One pass over everything due at `now` (the shared machinery: orders.sweeping)."""
     now = now or clock.now()
     p = platform()
     result = SweepResult()
-    seen: set[int] = set()
-    while True:
-        try:
-            with transaction.atomic():
-                orders = _claim(_due(now)[:batch_size])
-                if _stalled(orders, seen, result):
-                    return result
-                _process(orders, now, p, result)
-            seen.update(order.pk for order in orders)
-        except Exception:
-            logger.exception("Deadline sweep: a batch failed; retrying its rows one by one")
-            orders = _one_by_one(now, p, batch_size, seen, result)
-            if result.stalled:
-                return result
-        if len(orders) < batch_size:
-            return result
+    sweeping.run(_machinery(now, p, batch_size, result), result, batch_size=batch_size)
+    return result
 
 
-def _stalled(orders: list, seen: set[int], result: SweepResult) -> bool:
-    """True when every row of the batch was handled earlier in this pass (and is due again)."""
-    ids = {getattr(order, "pk", order) for order in orders}
-    if ids and ids <= seen:
-        logger.error(
-            "Deadline sweep: no progress, orders %s are due again after being handled in this pass; stopping the pass",
-            sorted(ids),
-        )
-        result.stalled = True
-        return True
-    return False
-
-
-def _one_by_one(now, p, batch_size, seen, result) -> list:
-    with transaction.atomic():
-        ids = list(_due(now).values_list("pk", flat=True)[:batch_size])
-    if _stalled(ids, seen, result):
-        return ids
-    for pk in ids:
-        try:
-            with transaction.atomic():
-                orders = _claim(_due(now).filter(pk=pk))
-                _process(orders, now, p, result)
-        except Exception:
-            logger.exception("Deadline sweep: order %s failed; pushed forward by %s", pk, RETRY_FAILED_AFTER)
-            result.failed.append(pk)
-            Order.objects.filter(pk=pk).update(next_check_at=now + RETRY_FAILED_AFTER)
-    seen.update(ids)
-    return ids
+def _machinery(now: datetime, p: Platform, batch_size: int, result: SweepResult) -> sweeping.Machinery:
+    # Module globals looked up at call time (the tests replace _due, _process, _remind).
+    return sweeping.Machinery(
+        claim=lambda only: _claim(_due(now)[:batch_size] if only is None else _due(now).filter(pk=only)),
+        due_ids=lambda: _due(now).values_list("pk", flat=True)[:batch_size],
+        process=lambda orders: _process(orders, now, p, result),
+        push_forward=lambda pk: Order.objects.filter(pk=pk).update(next_check_at=now + RETRY_FAILED_AFTER),
+        logger=logger,
+        label="Deadline sweep",
+        rows_name="orders",
+        row_name="order",
+    )
 
 
 def _process(orders: list[Order], now: datetime, p: Platform, result: SweepResult) -> None:
@@ -135,14 +104,17 @@ def _process(orders: list[Order], now: datetime, p: Platform, result: SweepResul
     applies to the status) and the deadline passed; the reminders otherwise."""
     expiring: list[Order] = []
     reminding: list[Order] = []
+    reasons: dict[int, str] = {}  # looked up once per order, handed to orders_expire
     for order in orders:
         deadline = order.acceptable_deadline
-        if deadline is not None and deadline <= now and expiry_reason(order, p):
+        why = expiry_reason(order, p) if deadline is not None and deadline <= now else None
+        if why:
             expiring.append(order)
+            reasons[order.pk] = why
         else:
             reminding.append(order)
     if expiring:
-        expired = orders_expire(expiring, now=now, platform=p)
+        expired = orders_expire(expiring, now=now, platform=p, reasons=reasons)
         result.expired += len(expired.orders)
         result.restricted_stores.extend(expired.restricted_stores)
     if reminding:

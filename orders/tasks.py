@@ -9,6 +9,14 @@ def sweep_deadlines() -> str:
 
 
 @shared_task(ignore_result=True)
+def sweep_requests() -> str:
+    """Requests' reminders, going-through and lapses, and untaken disputes (docs/rules.md §6)."""
+    from .requests.sweep import requests_sweep
+
+    return str(requests_sweep())
+
+
+@shared_task(ignore_result=True)
 def track_parcels() -> str:
     """One tracking pass (docs/rules.md §8); beat runs it every few minutes."""
     from .tracking.polling import run_pass

@@ -24,4 +24,9 @@ app_name = "orders"
 urlpatterns = [
     path("<order_token:token>/", views.public_order, name="public_order"),
     path("<order_token:token>/cancel/", views.public_order_cancel, name="public_order_cancel"),
+    path("<order_token:token>/complain/", views.public_order_complain, name="public_order_complain"),
+    path("<order_token:token>/request/answer/", views.public_request_answer, name="public_request_answer"),
+    path("<order_token:token>/request/withdraw/", views.public_request_withdraw, name="public_request_withdraw"),
+    path("<order_token:token>/request/message/", views.public_request_message, name="public_request_message"),
+    path("<order_token:token>/reorder/", views.public_reorder_answer, name="public_reorder_answer"),
 ]

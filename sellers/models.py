@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,17 @@ class Store(models.Model):
     )
     offers_hidden_reason = models.CharField(_("why offers are hidden"), max_length=300, blank=True)
     is_suspended = models.BooleanField(_("suspended"), default=False)
+    # The store's own fee rate (docs/rules.md §10), set by moderators; empty: the platform's.
+    fee_percent = models.DecimalField(
+        # xgettext:no-python-format
+        _("own fee, % of the order total"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Leave empty to charge the platform's fee."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Who hid the offers, suspended the store or linked its chat, when and why.
     history = HistoricalRecords(bases=[HistoryContext], excluded_fields=["created_at"])
@@ -135,27 +147,59 @@ class Offer(models.Model):
 
 
 class FeeCharge(models.Model):
-    """The platform's fee on one order: when it is received, or cancelled after a deadline
-    expired (charged as if completed, docs/rules.md §10). One charge per order."""
+    """The store's fee ledger (docs/rules.md §10): one row per charge (when an order is received, or
+    cancelled after a deadline expired, charged as if completed) and one per reversal (a moderator's,
+    with a reason: a negative amount pointing at the charge it reverses). At most one charge and one
+    reversal per order; a row is never changed after it is written."""
 
     class Kind(models.TextChoices):
         RECEIVED = "received", _("Order received")
         EXPIRED = "expired", _("Deadline expired")
+        REVERSAL = "reversal", _("Reversal")
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="fees", verbose_name=_("store"))
-    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="fee", verbose_name=_("order"))
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, related_name="fee_charges", verbose_name=_("order")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     base = models.DecimalField(_("order total"), max_digits=12, decimal_places=2)
     percent = models.DecimalField(_("percent"), max_digits=5, decimal_places=2)
     amount = models.DecimalField(_("fee"), max_digits=12, decimal_places=2)
     charged_at = models.DateTimeField(_("charged"), auto_now_add=True)
+    reverses = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversals",
+        verbose_name=_("reverses"),
+    )
+    reason = models.CharField(_("reason of the reversal"), max_length=300, blank=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reversed by"),
+    )
 
     class Meta:
         verbose_name = _("platform fee")
         verbose_name_plural = _("platform fees")
         ordering = ["-charged_at"]
         indexes = [models.Index(fields=["store", "-charged_at"], name="fee_store_time")]
-        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="fee_not_negative")]
+        constraints = [
+            # A charge is positive or zero and reverses nothing; a reversal is negative or zero,
+            # points at its charge and says why.
+            models.CheckConstraint(
+                condition=(~Q(kind="reversal") & Q(amount__gte=0) & Q(reverses__isnull=True))
+                | (Q(kind="reversal") & Q(amount__lte=0) & Q(reverses__isnull=False) & ~Q(reason="")),
+                name="fee_charge_or_reversal",
+            ),
+            models.UniqueConstraint(fields=["order"], condition=~Q(kind="reversal"), name="fee_one_charge_per_order"),
+            models.UniqueConstraint(fields=["order"], condition=Q(kind="reversal"), name="fee_one_reversal_per_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.order_id}: {self.amount}"
@@ -230,3 +274,6 @@ class StoreInvitation(models.Model):
     def is_open(self) -> bool:
         """Neither accepted, declined nor revoked (it may have expired)."""
         return self.accepted_at is None and self.declined_at is None and self.revoked_at is None
+
+
+from .performance.models import Standing, StoreDay, StoreStanding  # noqa: E402, F401  (docs/rules.md §10)

@@ -318,6 +318,59 @@ def store_hide_offers(*, actor: Actor, store: Store | int, reason: str) -> Store
     return store
 
 
+SUSPEND_REASON_MAX = 500
+
+
+def _moderator_reason(actor: Actor, reason: str) -> str:
+    from marketplace.actors import is_moderator
+
+    if actor.kind != ActorKind.MODERATOR or not is_moderator(actor.user):
+        raise NotAllowed(_("Only moderators may do this."))
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise RuleViolation(_("Give the reason: the store is told it."), code="reason")
+    if len(reason) > SUSPEND_REASON_MAX:
+        raise RuleViolation(
+            _("The reason is too long (at most %(max)s characters).") % {"max": SUSPEND_REASON_MAX}, code="reason"
+        )
+    return reason
+
+
+def store_suspend(*, actor: Actor, store: Store | int, reason: str) -> Store:
+    """A moderator suspends the store with a reason (docs/rules.md §10): the storefront hides all of
+    its offers (sellers.catalog) until a moderator unsuspends it; in the store's history, and the
+    owner is told why."""
+    reason = _moderator_reason(actor, reason)
+    store_id = store.pk if isinstance(store, Store) else store
+    with transaction.atomic():
+        store = _lock_store(store_id)
+        if store.is_suspended:
+            raise RuleViolation(_("The store is suspended already."), code="suspended")
+        store.is_suspended = True
+        stamp(store, actor, "suspend", reason)
+        store.save(update_fields=["is_suspended"])
+        now = clock.now()
+        notify("store_suspended", store=store, occurrence=f"suspended@{now.isoformat()}", reason=reason)
+    return store
+
+
+def store_unsuspend(*, actor: Actor, store: Store | int, reason: str) -> Store:
+    """A moderator lifts the store's suspension with a reason: its offers are listed again (unless
+    hidden for another cause); in the store's history, and the owner is told why."""
+    reason = _moderator_reason(actor, reason)
+    store_id = store.pk if isinstance(store, Store) else store
+    with transaction.atomic():
+        store = _lock_store(store_id)
+        if not store.is_suspended:
+            raise RuleViolation(_("The store is not suspended."), code="not_suspended")
+        store.is_suspended = False
+        stamp(store, actor, "unsuspend", reason)
+        store.save(update_fields=["is_suspended"])
+        now = clock.now()
+        notify("store_unsuspended", store=store, occurrence=f"unsuspended@{now.isoformat()}", reason=reason)
+    return store
+
+
 def password_set_link(user) -> str:
     """The one-time link to set a password (Django's password-reset token), built on SITE_URL,
     never on the request's Host."""

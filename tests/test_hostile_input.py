@@ -73,6 +73,12 @@ from sellers.cabinet.forms import (
     StockForm,
     StoreEmailForm,
 )
+from sellers.cabinet.forms_requests import (
+    AnswerForm,
+    MoveDateRequestForm,
+    RequestMessageForm,
+    SellerCancelRequestForm,
+)
 from sellers.cabinet.views.base import int_param
 from sellers.models import Offer, Store, StoreInvitation, StoreMember
 from sellers.services import MAX_STOCK, invitation_link, store_member_invite
@@ -167,6 +173,7 @@ class World:
     returning: Order  # cancelled while with the carrier: its goods are expected back
     in_delivery_np: Order  # with the carrier: its tracking number may be corrected
     buyer_order: Order
+    requested: Order  # with the store's open request to move the agreed date
     invitation: StoreInvitation  # an open invitation of the store, for a new person
     outsider_invitation: StoreInvitation
 
@@ -206,6 +213,15 @@ def _place(store, lines, *, delivery_method="nova_poshta", **extra):
         delivery_address="Khreshchatyk 1, Kyiv" if delivery_method == "courier" else "",
         **extra,
     )
+
+
+def _with_move_request(order, seller):
+    from orders.requests.services import request_open
+
+    request_open(
+        actor=seller, order=order, kind="move_date", new_date=order.ship_by + timedelta(days=2), message="Late"
+    )
+    return order
 
 
 @pytest.fixture(scope="module")
@@ -266,6 +282,7 @@ def world(django_db_setup, django_db_blocker):
                     actor=seller, order=bring(place, seller, Status.AWAITING_SHIPMENT), ttn="20450000000055"
                 ),
                 buyer_order=place(),
+                requested=_with_move_request(ready_delivery(bring(place, seller, Status.ACCEPTED), seller), seller),
                 invitation=store_member_invite(actor=Actor.seller(owner), store=store, email="invitee@example.com"),
                 outsider_invitation=store_member_invite(
                     actor=Actor.seller(outsider), store=outsider_store, email="guest@example.com"
@@ -432,6 +449,37 @@ def forms_of(w: World) -> dict[str, Form]:
             {f"split-move_{items[0].pk}": "1"},
             {f"split-move_{items[0].pk}": "int", f"split-move_{w.outsider_order.items.get().pk}": "foreign"},
         ),
+        # the world has no late order: the service refuses the baseline (422), never a 500
+        "order_late_cause": Form(
+            order_url("order_late_cause", w.in_delivery_np),
+            {"late_cause-cause": "logistics", "late_cause-note": "The courier came a day late."},
+            {"late_cause-cause": "choice", "late_cause-note": "text"},
+            baseline_ok=False,
+        ),
+        # the world has no shipping-time expiry: the service refuses the baseline (422), never a 500
+        "order_reorder": Form(
+            order_url("order_reorder", w.in_delivery_np),
+            {"reorder-discount_kind": "percent", "reorder-discount": "10", "reorder-message": "Sorry."},
+            {"reorder-discount_kind": "choice", "reorder-discount": "decimal", "reorder-message": "text"},
+            baseline_ok=False,
+        ),
+        "statement": Form(
+            reverse("cabinet:statement"),
+            {"month": "2026-11", "page": "1"},
+            {"month": "text", "page": "int"},
+            method="get",
+        ),
+        "statement_export": Form(
+            reverse("cabinet:statement_export"), {"month": "2026-11"}, {"month": "text"}, method="get"
+        ),
+        # the performance page (no parameters) and the order list behind one of its numbers
+        "performance": Form(reverse("cabinet:performance"), {}, method="get"),
+        "order_list_metric": Form(
+            reverse("cabinet:order_list"),
+            {"tab": "all", "metric": "expiries", "days": "30", "page": "1"},
+            {"tab": "choice", "metric": "choice", "days": "int", "page": "int"},
+            method="get",
+        ),
         "order_comment": Form(
             order_url("order_comment", w.accepted), {"comment-text": "Called the buyer."}, {"comment-text": "text"}
         ),
@@ -439,6 +487,40 @@ def forms_of(w: World) -> dict[str, Form]:
             order_url("order_call", w.accepted),
             {"call-outcome": CallAttempt.Outcome.BUSY.value, "call-note": "Busy line"},
             {"call-outcome": "choice", "call-note": "text"},
+        ),
+        # the requests tab and the order page's request panel (sellers/cabinet/views/requests.py)
+        "request_list": Form(reverse("cabinet:request_list"), {"tab": "buyer"}, {"tab": "choice"}, method="get"),
+        "order_request_cancel": Form(
+            order_url("order_request_cancel", w.accepted),
+            {"request_cancel-ground": "duplicate", "request_cancel-message": "You ordered twice."},
+            {"request_cancel-ground": "choice", "request_cancel-message": "text"},
+        ),
+        "order_request_move": Form(
+            order_url("order_request_move", w.accepted),
+            {"request_move-new_date": (today + timedelta(days=5)).isoformat(), "request_move-message": "Supplier late"},
+            {"request_move-new_date": "date", "request_move-message": "text"},
+        ),
+        "order_request_answer": Form(  # the store's own request: the opener cannot answer it
+            order_url("order_request_answer", w.requested),
+            {"request_answer-request": str(w.requested.requests.get().pk), "request_answer-answer": "accept"},
+            {"request_answer-request": "id", "request_answer-answer": "choice", "request_answer-message": "text"},
+            baseline_ok=False,
+        ),
+        "order_request_withdraw": Form(
+            order_url("order_request_withdraw", w.requested),
+            {"request_withdraw-request": str(w.requested.requests.get().pk)},
+            {"request_withdraw-request": "id"},
+        ),
+        "order_request_follow_up": Form(  # too soon after the request's own message
+            order_url("order_request_follow_up", w.requested),
+            {"request_follow_up-request": str(w.requested.requests.get().pk)},
+            {"request_follow_up-request": "id"},
+            baseline_ok=False,
+        ),
+        "order_request_message": Form(
+            order_url("order_request_message", w.requested),
+            {"request_message-request": str(w.requested.requests.get().pk), "request_message-text": "Any news?"},
+            {"request_message-request": "id", "request_message-text": "text"},
         ),
         "order_bulk": Form(
             reverse("cabinet:order_bulk"),
@@ -537,6 +619,44 @@ def forms_of(w: World) -> dict[str, Form]:
             {"confirm": "on", "comment": "Found it cheaper."},
             {"confirm": "bool", "comment": "text"},
             client="anonymous",
+        ),
+        # the buyer's requests and complaint (docs/rules.md §6): the buyer's order has no request and is
+        # not late, so each baseline is refused by the rules; the forms still meet every hostile value
+        "public_order_complain": Form(
+            reverse("orders:public_order_complain", args=[w.buyer_order.public_token]),
+            {"complaint": "Still not shipped."},
+            {"complaint": "text"},
+            client="anonymous",
+            baseline_ok=False,
+        ),
+        "public_request_answer": Form(
+            reverse("orders:public_request_answer", args=[w.buyer_order.public_token]),
+            {"request": "1", "answer": "accept", "message": "Fine."},
+            {"request": "int", "answer": "choice", "message": "text"},
+            client="anonymous",
+            baseline_ok=False,
+        ),
+        "public_request_withdraw": Form(
+            reverse("orders:public_request_withdraw", args=[w.buyer_order.public_token]),
+            {"request": "1"},
+            {"request": "int"},
+            client="anonymous",
+            baseline_ok=False,
+        ),
+        "public_request_message": Form(
+            reverse("orders:public_request_message", args=[w.buyer_order.public_token]),
+            {"request": "1", "text": "Hello."},
+            {"request": "int", "text": "text"},
+            client="anonymous",
+            baseline_ok=False,
+        ),
+        # no re-order offer on the buyer's order: refused (422), never a 500
+        "public_reorder_answer": Form(
+            reverse("orders:public_reorder_answer", args=[w.buyer_order.public_token]),
+            {"answer": "accept"},
+            {"answer": "choice"},
+            client="anonymous",
+            baseline_ok=False,
         ),
         # the storefront's cart and checkout (orders/storefront/checkout_urls.py): the "buyer" client has
         # offers[0] and the outsider's offer in its cart (see `buyer_with_cart`)
@@ -648,8 +768,16 @@ OBJECT_TARGETS = {
     "order_items": "order",
     "order_item_add": "order",
     "order_split": "order",
+    "order_late_cause": "order",
+    "order_reorder": "order",
     "order_comment": "order",
     "order_call": "order",
+    "order_request_cancel": "order",
+    "order_request_move": "order",
+    "order_request_answer": "order",
+    "order_request_withdraw": "order",
+    "order_request_follow_up": "order",
+    "order_request_message": "order",
     "offer_stock": "offer",
     "offer_pause": "offer",
     "offer_edit": "offer",
@@ -902,8 +1030,21 @@ FORM_NAMES = [
     "order_item_add",
     "order_item_add_pricey",
     "order_split",
+    "order_late_cause",
+    "order_reorder",
+    "statement",
+    "statement_export",
+    "performance",
+    "order_list_metric",
     "order_comment",
     "order_call",
+    "request_list",
+    "order_request_cancel",
+    "order_request_move",
+    "order_request_answer",
+    "order_request_withdraw",
+    "order_request_follow_up",
+    "order_request_message",
     "order_bulk",
     "order_export",
     "order_print",
@@ -927,6 +1068,11 @@ FORM_NAMES = [
     "notification_prefs",
     "public_order",
     "public_order_cancel",
+    "public_order_complain",
+    "public_request_answer",
+    "public_request_withdraw",
+    "public_request_message",
+    "public_reorder_answer",
     "storefront_catalog",
     "storefront_offer",
     "storefront_store",
@@ -1136,6 +1282,10 @@ def every_form(w: World) -> list:
         SplitForm(order=order, items=items),
         CommentForm(order=order),
         CallForm(order=order),
+        SellerCancelRequestForm(order=order),
+        MoveDateRequestForm(order=order),
+        AnswerForm(order=order),
+        RequestMessageForm(order=order),
         StockForm(),
         OfferSearchForm(),
         OfferDetailsForm(),

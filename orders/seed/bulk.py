@@ -196,7 +196,7 @@ def _default_columns(model, named: list[str]) -> dict[str, object]:
             continue
         if getattr(field, "db_default", NOT_PROVIDED) is not NOT_PROVIDED:
             continue
-        if not field.has_default():
+        if not field.has_default() and not (field.blank and field.empty_strings_allowed):
             raise RuntimeError(
                 f"{model._meta.db_table}.{field.column} is NOT NULL without a default: "
                 "orders/seed/bulk.py does not know what to write there."

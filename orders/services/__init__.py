@@ -11,6 +11,7 @@ from .editing import (
     order_update_payment,
 )
 from .expiry import order_expire, orders_expire
+from .late_causes import order_record_late_cause
 from .lifecycle import (
     Line,
     order_confirm,
@@ -47,6 +48,7 @@ __all__ = [
     "order_pack",
     "order_place",
     "order_ready_for_pickup",
+    "order_record_late_cause",
     "order_return_received",
     "order_set_item_quantity",
     "order_ship",

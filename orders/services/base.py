@@ -17,8 +17,8 @@ from marketplace.errors import ConflictError, NotAllowed, RuleViolation
 from marketplace.history import stamp
 from sellers.models import StoreMember
 
-from .. import deadlines
-from ..choices import Status
+from .. import deadlines, performance
+from ..choices import TERMINAL_STATUSES, Status
 from ..models import Order
 
 TRANSITION_VERBS = {
@@ -108,6 +108,11 @@ def save_order(order: Order, actor: Actor, action: str, *, reason: str = "", sta
 def transition_and_save(order: Order, name: str, actor: Actor, *, reason: str = "") -> None:
     run_transition(order, name)
     save_order(order, actor, name, reason=reason, status_changed=True)
+    performance.orders_ended([order])  # a terminal status adds to the store's day (docs/rules.md §10)
+    if order.status in TERMINAL_STATUSES:  # its open request lapses, its dispute closes (docs/rules.md §6)
+        from ..requests.outcomes import close_open_requests  # it imports these services
+
+        close_open_requests([order], now=order.status_changed_at)
 
 
 def _column_max(model, name: str) -> Decimal:

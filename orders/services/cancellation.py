@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 
 from marketplace import clock, phones
 from marketplace.actors import Actor, ActorKind
+from marketplace.calendar import platform
 from marketplace.errors import NotAllowed, RuleViolation
+from marketplace.models import BuyerCancelMode
 from notifications.services import notify
 
 from ..choices import AUTOMATIC_ACTORS, EXPIRY_REASONS, OPEN_STATUSES, REASONS, SELLER_REASONS, CancelReason, Status
@@ -80,6 +82,12 @@ def _cancel(order: Order, actor: Actor, reason: str, comment: str, corrections: 
     transition_and_save(order, "cancel", actor, reason=reason)
 
 
+def cancel_as(*, order: Order, actor: Actor, reason: str, comment: str = "") -> None:
+    """Cancel an order the caller holds locked and has checked, with stock back: a moderator's
+    dispute decision (orders.disputes.services, docs/rules.md §6). Tells nobody: the caller does."""
+    _cancel(order, actor, reason, comment, {})
+
+
 def order_cancel(
     *, actor: Actor, order: Order, reason: str, comment: str = "", stock: dict[int, int] | None = None
 ) -> Order:
@@ -100,10 +108,13 @@ def order_cancel(
 
 
 def order_cancel_by_buyer(*, order: Order, comment: str = "") -> Order:
-    """The buyer cancels from the public page (instant mode, docs/rules.md §6).
+    """The buyer cancels from the public page at once (docs/rules.md §6): in the `instant` mode as
+    `buyer_cancelled`; once the agreed date passed (orders.requests.rules.is_late: the ship-by date
+    with the goods in the store, the delivery date of a parcel in delivery) as `late_delivery`, which
+    counts against the seller, in every mode. In the `request` mode an order that is not late is
+    cancelled through a request the store answers (orders.requests.services.request_open)."""
+    from ..requests import rules as request_rules  # orders.requests imports the order services
 
-    After the agreed ship-by date passed with the goods still in the store, the reason is
-    `late_delivery`, which counts against the seller."""
     actor = Actor.buyer()
     with atomic():
         order = lock_order(order)
@@ -113,12 +124,14 @@ def order_cancel_by_buyer(*, order: Order, comment: str = "") -> Order:
                 % {"status": status_label(order.status)},
                 code="illegal_transition",
             )
-        late = (
-            order.ship_by is not None
-            and REASONS[CancelReason.LATE_DELIVERY].applies(ActorKind.BUYER, order.status)
-            and clock.today() > order.ship_by
-        )
+        p = platform()
+        late = request_rules.is_late(order, today=clock.today(), p=p)
+        if not late and p.buyer_cancel_mode == BuyerCancelMode.REQUEST:
+            raise RuleViolation(
+                _("The store must agree to cancel this order: ask for the cancellation instead."), code="mode"
+            )
         reason = CancelReason.LATE_DELIVERY if late else CancelReason.BUYER_CANCELLED
+        # A parcel in delivery keeps its goods off sale until they come back (return_stock).
         _cancel(order, actor, reason, comment, {})
         notify("order_cancelled", order=order)
     return order

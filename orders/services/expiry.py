@@ -63,23 +63,34 @@ def expiry_reason(order: Order, p: Platform) -> str | None:
 
 
 def orders_expire(
-    orders: list[Order], *, now: datetime, platform: Platform, reason: str | None = None, actor: Actor | None = None
+    orders: list[Order],
+    *,
+    now: datetime,
+    platform: Platform,
+    reason: str | None = None,
+    actor: Actor | None = None,
+    reasons: dict[int, str] | None = None,
 ) -> Expired:
     """Cancel `orders` (locked by the caller, store selected) for their expired deadline, each
-    with `reason` or else the one its status's policy rule names. A refusal (a reason that is
+    with `reason` or else the one its status's policy rule names (`reasons`: order pk -> that
+    reason, when the caller already looked it up, as the sweep does). A refusal (a reason that is
     not the platform's or does not apply, a transition the status machine refuses) raises before
     anything is written."""
     actor = actor or Actor.platform()
+    reasons = reasons or {}
     by_reason: dict[str, list[Order]] = defaultdict(list)
     for order in orders:
-        why = reason or expiry_reason(order, platform)
+        why = reason or reasons.get(order.pk) or expiry_reason(order, platform)
         if why not in EXPIRY_REASONS:
             raise NotAllowed(_("The platform does not cancel for this reason."))
         check_reason_applies(order, why, ActorKind.PLATFORM)
         order.cancel_reason, order.cancel_comment, order.cancelled_by = why, "", ActorKind.PLATFORM
         run_transition(order, "cancel")
         order.status_changed_at = now
-        deadlines.refresh(order, status_changed=True, p=platform)
+        # What deadlines.refresh() gives a cancelled order, and what the UPDATE below writes: no
+        # deadline, no check, no reminder (the calendar walk per order was the sweep's repeated work).
+        order.excellent_deadline = order.acceptable_deadline = order.next_check_at = None
+        order.reminders_sent = 0
         by_reason[why].append(order)
     if not by_reason:
         return Expired()
@@ -99,8 +110,12 @@ def orders_expire(
         record_saved(Order, pks, date=now, actor=actor, action="expire", reason=why)
     for order in orders:
         order._update_initial_state()  # saved above: a later save() of this copy starts from `cancelled`
+    from ..requests.outcomes import close_open_requests  # it imports this module
+
+    close_open_requests(orders, now=now)  # their open requests lapse, disputes close (docs/rules.md §6)
     # Charged as if the order had been completed (docs/rules.md §4).
     charge_orders(orders, FeeCharge.Kind.EXPIRED, platform.fee_percent, at=clock.now())
+    __import__("orders.performance").performance.orders_ended(orders, now=now)  # docs/rules.md §10
     notify_expired(orders, items=_message_items(orders))
     # Last, so the offers' row locks (shared with sellers and other sweeps) are held briefly.
     return_stock(orders, actor, "expire", now=now)

@@ -305,6 +305,7 @@ def order_ship(*, actor: Actor, order: Order, ttn: str = "", courier_phone: str 
                 raise RuleViolation(INVALID_TTN.get(order.delivery_method, INVALID_TTN_ANY) % {"ttn": ttn}, code="ttn")
             check_ttn_free(order, ttn)
             order.ttn = ttn
+        order.shipped_at = clock.now()  # late when its Kyiv date is after ship_by (docs/rules.md §10)
         transition_and_save(order, "ship", actor)
         if order.ttn and order.delivery_method in CARRIER_METHODS:
             parcels.start(order)  # tracked from now on (docs/rules.md §8)

@@ -156,6 +156,10 @@ def _new_state(order: Order, parcel: Parcel, state: ParcelState, now: datetime) 
     group = parcel.group
     if group == StateGroup.RECEIVED and _is_return(order, parcel, previous_group):
         group = StateGroup.RETURNED  # the return waybill of a refused parcel, received by the store
+    ending = (StateGroup.RECEIVED, StateGroup.REFUSED, StateGroup.RETURNED)
+    if entered and group in ending and order.status == Status.IN_DELIVERY:
+        # Saved before the order ends: the store's day counters read the parcel as the carrier reported it.
+        parcel.save(update_fields=[*_values(state), "state_at", "notified"])
     if entered and group == StateGroup.RECEIVED and order.status == Status.IN_DELIVERY:
         order = order_hand_over(order=order)
     elif entered and group in (StateGroup.REFUSED, StateGroup.RETURNED) and order.status == Status.IN_DELIVERY:

@@ -4,7 +4,8 @@ the parcels that are due and applies what they answer.
 1. Claim: one short statement moves the due parcels' `next_check_at` to a lease — on PostgreSQL
    `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`, so two passes never ask
    about the same parcel; on SQLite (`make run`) a select and an update in one transaction. It
-   reads the partial index `parcel_due`; with nothing due that one query is the whole pass.
+   reads the partial index `parcel_due`; with nothing due that one query is the whole pass. It
+   returns each parcel's last state as plain values (`Claimed`), all the pass compares an answer with.
 2. Ask: per carrier, in batches of `carrier.batch_size`, outside any transaction.
 3. Apply: a parcel whose answer changes nothing is moved to its next check in one UPDATE per
    batch; the others are applied together (`batch.apply_batch()`, one transaction per batch), and
@@ -22,7 +23,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Case, DateTimeField, F, Max, PositiveSmallIntegerField, Value, When
@@ -65,31 +66,64 @@ class PassResult:
         )
 
 
-@dataclass(frozen=True)
+# What the claim reads of a parcel: enough to tell, without another query or a model instance,
+# whether an answer changes anything (effects.needs_apply) and when to ask next (schedule.next_check).
+CLAIMED_FIELDS = (
+    "id",
+    "carrier",
+    "number",
+    "phone",
+    "failures",
+    "order_id",
+    "created_at",
+    "group",
+    "code",
+    "text",
+    "branch",
+    "scheduled_delivery",
+    "storage_free_until",
+    "state_at",
+    "notified",
+)
+
+
+@dataclass(slots=True)
 class Claimed:
+    """A claimed parcel as plain values (the attributes effects and schedule read of a Parcel)."""
+
     pk: int
     carrier: str
     number: str
     phone: str
     failures: int
+    order_id: int | None = None
+    created_at: datetime | None = None
+    group: str = ""
+    code: str = ""
+    text: str = ""
+    branch: str = ""
+    scheduled_delivery: date | None = None
+    storage_free_until: date | None = None
+    state_at: datetime | None = None
+    notified: int = 0
 
 
 def _claim(now: datetime, limit: int) -> list[Claimed]:
     lease = now + schedule.LEASE
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(Parcel._meta.db_table)
+        returning = ", ".join(connection.ops.quote_name(name) for name in CLAIMED_FIELDS)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} SET next_check_at = %s WHERE id IN ("  # noqa: S608 - the table name is ours
                 f"SELECT id FROM {table} WHERE next_check_at IS NOT NULL AND next_check_at <= %s "
-                "ORDER BY next_check_at LIMIT %s FOR UPDATE SKIP LOCKED) "
-                "RETURNING id, carrier, number, phone, failures",
+                f"ORDER BY next_check_at LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING {returning}",
                 [lease, now, limit],
             )
             rows = cursor.fetchall()
     else:  # SQLite writes one transaction at a time: the select and the update cannot interleave
         due = Parcel.objects.filter(next_check_at__isnull=False, next_check_at__lte=now).order_by("next_check_at")
-        due = due.values_list("pk", "carrier", "number", "phone", "failures")[:limit]
+        due = due.values_list(*CLAIMED_FIELDS)[:limit]
         if not due.exists():  # the idle pass: one query, no write transaction
             return []
         with transaction.atomic():
@@ -157,13 +191,12 @@ def _ask(carrier: Carrier, rows: list[Claimed], now: datetime, result: PassResul
 
 
 def _apply(rows: list[Claimed], answers: dict[str, ParcelState], now: datetime, result: PassResult) -> None:
-    parcels = {parcel.pk: parcel for parcel in Parcel.objects.filter(pk__in=[row.pk for row in rows])}
+    """The claimed rows are the parcels as they were claimed (no second read): a parcel whose
+    answer changes nothing moves to its next check; the others are read again under their locks
+    by the batch (or effects.apply)."""
     quiet: dict[int, tuple[datetime | None, bool]] = {}  # pk -> (next check, answered)
-    changing: list[tuple[Parcel, ParcelState | None]] = []
-    for row in rows:
-        parcel = parcels.get(row.pk)
-        if parcel is None:
-            continue
+    changing: list[tuple[Claimed, ParcelState | None]] = []
+    for parcel in rows:
         state = answers.get(parcel.number)
         if effects.needs_apply(parcel, state, now):
             changing.append((parcel, state))
@@ -175,7 +208,7 @@ def _apply(rows: list[Claimed], answers: dict[str, ParcelState], now: datetime, 
         _reschedule(quiet, now)
 
 
-def _apply_changes(changing: list[tuple[Parcel, ParcelState | None]], now: datetime, result: PassResult) -> None:
+def _apply_changes(changing: list[tuple[Claimed, ParcelState | None]], now: datetime, result: PassResult) -> None:
     """The changes of up to APPLY_BATCH parcels in one transaction (one commit): first as a batch
     (orders.tracking.batch, a fixed number of statements), in a savepoint; what the batch leaves to
     one-by-one, or all of it when the batch fails, through `effects.apply()`, each parcel in its own
@@ -205,7 +238,20 @@ def _apply_changes(changing: list[tuple[Parcel, ParcelState | None]], now: datet
 
 def _reschedule(quiet: dict[int, tuple[datetime | None, bool]], now: datetime) -> None:
     """One UPDATE for the parcels whose answer changed nothing (a parcel no longer followed, its
-    number corrected meanwhile, is left as it is)."""
+    number corrected meanwhile, is left as it is): on PostgreSQL `UPDATE … FROM jsonb_to_recordset`
+    of one parameter (a CASE of one When per parcel cost more than the rest of an idle batch)."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Parcel._meta.db_table)
+        rows = batch.rows_json([{"id": pk, "at": at, "answered": answered} for pk, (at, answered) in quiet.items()])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS t SET failures = 0, next_check_at = v.at, "  # noqa: S608 - the table is ours
+                "last_checked_at = CASE WHEN v.answered THEN %s ELSE t.last_checked_at END "
+                "FROM jsonb_to_recordset(%s::jsonb) AS v(id bigint, at timestamptz, answered boolean) "
+                "WHERE t.id = v.id AND t.active",
+                [now, rows],
+            )
+        return
     answered = [pk for pk, (_at, was_answered) in quiet.items() if was_answered]
     Parcel.objects.filter(pk__in=list(quiet), active=True).update(
         failures=0,

@@ -15,8 +15,9 @@ from marketplace import calendar, clock, phones
 from marketplace.errors import RuleViolation
 from notifications.models import Channel, EventGroup
 from notifications.preferences import MANDATORY
-from orders.choices import CancelReason, DeliveryMethod, PaymentMethod
+from orders.choices import CancelReason, DeliveryMethod, LateCause, PaymentMethod
 from orders.models import CallAttempt, Order
+from orders.reorders.models import DiscountKind, ReorderOffer
 from orders.services.base import check_courier_visit, check_ship_by
 from orders.services.notes import MAX_COMMENT
 from sellers.models import OFFER_DESCRIPTION_MAX, Category, Offer, Store
@@ -519,4 +520,56 @@ class PreferencesForm(forms.Form):
                 if (group.value, channel.value) not in MANDATORY:
                     value = self.cleaned_data[f"{group.value}__{channel.value}"]
                     data.setdefault(group.value, {})[channel.value] = value
+        return data
+
+
+# --- late-shipment cause (docs/rules.md §10) -----------------------------------------------
+
+
+class LateCauseForm(OrderForm):
+    """Why the order shipped late or expired before shipping (orders.services.order_record_late_cause)."""
+
+    cause = forms.ChoiceField(label=_("Cause of the delay"), choices=LateCause.choices, widget=forms.RadioSelect)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=column_length(Order, "late_cause_note"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What happened and what you changed so it does not happen again."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cause"].initial = self.order.late_cause or None
+        self.fields["note"].initial = self.order.late_cause_note
+
+
+class ReorderForm(OrderForm):
+    """The store offers the goods of an order cancelled for the shipping time again, optionally with
+    a discount (orders.reorders.services.reorder_offer, docs/rules.md §10)."""
+
+    discount_kind = forms.ChoiceField(
+        label=_("Compensation"), choices=DiscountKind.choices, initial=DiscountKind.NONE, widget=forms.RadioSelect
+    )
+    discount = forms.DecimalField(
+        label=_("Discount: amount (₴) or percent"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Never below zero: the goods cost at least nothing."),
+    )
+    message = forms.CharField(
+        label=_("Note to the buyer"),
+        required=False,
+        max_length=ReorderOffer._meta.get_field("message").max_length,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("discount_kind") == DiscountKind.NONE:
+            data["discount"] = 0
+        elif data.get("discount_kind") and not data.get("discount"):
+            self.add_error("discount", _("Enter the discount, or choose no discount."))
         return data

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import DateField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from marketplace import phones
@@ -16,7 +17,17 @@ from marketplace.calendar import platform_calendar
 from marketplace.worktime import KYIV
 from orders import rules
 from orders.carriers.base import StateGroup
-from orders.choices import OPEN_STATUSES, REASONS, SELLER_REASONS, TERMINAL_STATUSES, DeliveryMethod, Status
+from orders.choices import (
+    CARRIER_METHODS,
+    EXPIRY_REASONS,
+    OPEN_STATUSES,
+    REASONS,
+    SELLER_REASONS,
+    TERMINAL_STATUSES,
+    CancelReason,
+    DeliveryMethod,
+    Status,
+)
 from orders.models import Order, Parcel
 from sellers.models import Offer
 
@@ -109,11 +120,16 @@ class OrderFilters:
     delivery: str = ""
     tracking: bool = False  # only orders in delivery with a tracking problem
     refused: bool = False  # the search could not be read: nothing matches it
+    # The orders behind a number of the performance page (METRIC_ORDERS): the metric's code and its window.
+    metric: str = ""
+    days: int = 30
 
     @property
     def narrowed(self) -> bool:
         """True when the rows are fewer than the tab's count says."""
-        return bool(self.q or self.overdue or self.due_soon or self.delivery or self.tracking or self.refused)
+        return bool(
+            self.q or self.overdue or self.due_soon or self.delivery or self.tracking or self.refused or self.metric
+        )
 
 
 # --- tracking problems (docs/rules.md §8) -----------------------------------------------------
@@ -191,6 +207,7 @@ LIST_COLUMNS = (
     "ttn",
     "excellent_deadline",
     "acceptable_deadline",
+    "priority",
 )
 
 
@@ -232,16 +249,23 @@ def order_list(
             tracking_problem_q(now.astimezone(KYIV).date())
         )
         orders = orders.filter(status=Status.IN_DELIVERY).filter(Exists(problem))
-    orders = orders.only(*LIST_COLUMNS).order_by(
-        F("acceptable_deadline").asc(nulls_last=True), F("created_at").desc(), F("pk").desc()
-    )
+    if filters.metric in METRIC_ORDERS:
+        orders = metric_orders(orders, filters.metric, days=filters.days, today=now.astimezone(KYIV).date())
+    ordering = (F("acceptable_deadline").asc(nulls_last=True), F("created_at").desc(), F("pk").desc())
+    # Open priority re-orders come first (docs/rules.md §10); the archive keeps its index order.
+    open_ordering = (F("priority").desc(), *ordering)
+    orders = orders.only(*LIST_COLUMNS)
     if tab.statuses is None:
         # The "all" tab: open orders first (an open order without a deadline, e.g. in delivery,
         # is not buried among the archive's), then the archive, each read in index order.
         return OpenFirst(
-            orders.filter(status__in=OPEN_STATUSES), orders.exclude(status__in=OPEN_STATUSES), open_count=open_count
+            orders.filter(status__in=OPEN_STATUSES).order_by(*open_ordering),
+            orders.exclude(status__in=OPEN_STATUSES).order_by(*ordering),
+            open_count=open_count,
         )
-    return orders
+    if all(status in OPEN_STATUSES for status in tab.statuses):
+        return orders.order_by(*open_ordering)
+    return orders.order_by(*ordering)
 
 
 class OpenFirst:
@@ -299,6 +323,118 @@ def page_of(queryset: QuerySet, number: int, *, total: int | None, per_page: int
     rows = list(queryset[start : start + per_page + 1])
     has_next = len(rows) > per_page and (num_pages is not None or number < MAX_PAGE)
     return Page(rows=rows[:per_page], number=number, has_previous=number > 1, has_next=has_next, num_pages=num_pages)
+
+
+# --- the orders behind a number of the performance page (docs/rules.md §10, "Metrics") -----------
+
+
+def _ended_within(orders: QuerySet, *, days: int, today) -> QuerySet:
+    """Orders that ended (received or cancelled) on a Kyiv day of the window ending today: the day
+    a metric counts them (the (store, status_changed_at) index)."""
+    start = datetime.combine(today - timedelta(days=days - 1), datetime.min.time(), tzinfo=KYIV)
+    end = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=KYIV)
+    return orders.filter(status__in=TERMINAL_STATUSES, status_changed_at__gte=start, status_changed_at__lt=end)
+
+
+def _found_parcels() -> QuerySet:
+    return Parcel.objects.filter(order_id=OuterRef("pk")).exclude(group__in=("", StateGroup.NOT_FOUND))
+
+
+def _missed_time(status: str, deadline: str):
+    """Orders that left `status` at or after that status's `deadline` (the deadline columns of its last
+    history row in it), counted like orders.performance.contribution: a cancellation not against the
+    seller does not count."""
+    history = Order.history.model.objects.filter(id=OuterRef("pk"))
+    before = [str(s) for s in Status][: [str(s) for s in Status].index(str(status)) + 1]
+    after = history.exclude(status__in=before).order_by("history_date", "history_id")
+    last_in = history.filter(status=status).order_by("-history_date", "-history_id")
+    not_against = [code for code, rule in REASONS.items() if not rule.against_seller]
+
+    def apply(orders: QuerySet, late_days: int) -> QuerySet:
+        orders = orders.alias(
+            _left_at=Subquery(after.values("history_date")[:1]),
+            _left_to=Subquery(after.values("status")[:1]),
+            _deadline=Subquery(last_in.values(deadline)[:1]),
+        )
+        orders = orders.filter(_left_at__isnull=False, _deadline__isnull=False, _left_at__gte=F("_deadline"))
+        return orders.exclude(Q(_left_to=Status.CANCELLED) & Q(cancel_reason__in=not_against))
+
+    return apply
+
+
+def _late_deliveries(orders: QuerySet, late_days: int) -> QuerySet:
+    """Received from delivery after the agreed date (the carrier's scheduled date, else ship-by + the
+    policy's days: docs/rules.md §6)."""
+    scheduled = _found_parcels().order_by("-active", "-created_at").values("scheduled_delivery")[:1]
+    agreed = Coalesce(
+        Subquery(scheduled),
+        ExpressionWrapper(F("ship_by") + timedelta(days=late_days), output_field=DateField()),
+    )
+    orders = orders.filter(status=Status.RECEIVED, shipped_at__isnull=False).exclude(
+        delivery_method=DeliveryMethod.PICKUP
+    )
+    return orders.alias(_agreed=agreed, _received=TruncDate("status_changed_at", tzinfo=KYIV)).filter(
+        _agreed__isnull=False, _received__gt=F("_agreed")
+    )
+
+
+def _unanswered_requests(orders: QuerySet, late_days: int) -> QuerySet:
+    from orders.models import OrderRequest
+    from orders.requests.models import RequestKind, RequestState
+
+    missed = (
+        OrderRequest.objects.filter(order_id=OuterRef("pk"), kind=RequestKind.BUYER_CANCEL)
+        .exclude(state=RequestState.WITHDRAWN)
+        .filter(Q(answered_at__isnull=True) | Q(answered_at__gte=F("expires_at")))
+    )
+    return orders.filter(Exists(missed))
+
+
+def _where(**condition):
+    return lambda orders, late_days: orders.filter(**condition)
+
+
+# For each metric of sellers.performance.definitions, the orders a seller wants to see behind its
+# number: a count's orders, or the ones a rate counts against the store (a lower-is-better rate's
+# numerator, a higher-is-better rate's misses), among the orders that ended in the window.
+METRIC_ORDERS = {
+    "orders": lambda orders, late_days: orders,
+    "new_excellent_rate": _missed_time(Status.NEW, "excellent_deadline"),
+    "new_acceptable_rate": _missed_time(Status.NEW, "acceptable_deadline"),
+    "accepted_excellent_rate": _missed_time(Status.ACCEPTED, "excellent_deadline"),
+    "accepted_acceptable_rate": _missed_time(Status.ACCEPTED, "acceptable_deadline"),
+    "expiries": _where(cancel_reason__in=list(EXPIRY_REASONS)),
+    "seller_fault_rate": _where(
+        status=Status.CANCELLED, cancel_reason__in=[code for code, rule in REASONS.items() if rule.against_seller]
+    ),
+    "late_shipment_rate": _where(shipped_at__isnull=False, ship_by__isnull=False, shipped_at__date__gt=F("ship_by")),
+    "valid_tracking_rate": lambda orders, late_days: orders.filter(
+        delivery_method__in=CARRIER_METHODS, shipped_at__isnull=False
+    ).exclude(Exists(_found_parcels())),
+    "on_time_delivery_rate": _late_deliveries,
+    "buyer_cancellation_rate": _where(cancel_reason=CancelReason.BUYER_CANCELLED),
+    "mutual_cancellation_rate": _where(cancel_reason=CancelReason.MUTUAL),
+    "answered_requests_rate": _unanswered_requests,
+}
+METRIC_DAYS = (7, 30)  # sellers.performance.definitions.WINDOWS
+
+
+def metric_filter(query) -> dict:
+    """`metric` and `days` of a query string (?metric=expiries&days=30) as OrderFilters keywords, or
+    nothing when the metric is not one of METRIC_ORDERS (an unknown `days` is 30)."""
+    metric = query.get("metric")
+    if not isinstance(metric, str) or metric not in METRIC_ORDERS:
+        return {}
+    days = query.get("days")
+    return {"metric": metric, "days": int(days) if days in {str(d) for d in METRIC_DAYS} else 30}
+
+
+def metric_orders(orders: QuerySet, metric: str, *, days: int, today) -> QuerySet:
+    """The orders behind the number `metric` shows over `days` days ending `today`."""
+    from marketplace.calendar import platform
+
+    days = days if days in METRIC_DAYS else 30
+    return METRIC_ORDERS[metric](_ended_within(orders, days=days, today=today), platform().late_delivery_after_days)
 
 
 # --- actions an order allows now -------------------------------------------------------------
@@ -399,3 +535,116 @@ def offer_list(store_id: int, q: str = "") -> QuerySet[Offer]:
     if q:
         offers = offers.filter(Q(title__icontains=q) | Q(sku__icontains=q))
     return offers.order_by("title", "pk")
+
+
+# --- requests and disputes (docs/rules.md §6) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestTab:
+    key: str
+    label: object
+
+
+REQUEST_TABS = (
+    RequestTab("store", _("Waiting for the store")),
+    RequestTab("buyer", _("Waiting for the buyer")),
+    RequestTab("moderators", _("Passed to the moderators")),
+    RequestTab("closed", _("Closed recently")),
+)
+REQUEST_TAB_KEYS = {tab.key: tab for tab in REQUEST_TABS}
+DEFAULT_REQUEST_TAB = "store"
+# "Closed recently": requests closed in the last 30 days, at most this many rows listed.
+RECENTLY_CLOSED = timedelta(days=30)
+REQUEST_LIST_LIMIT = 100
+
+
+def _store_requests(store_id: int) -> QuerySet:
+    from orders.models import OrderRequest
+
+    return OrderRequest.objects.filter(order__store_id=store_id)
+
+
+def _undecided_disputes(store_id: int) -> QuerySet:
+    from orders.disputes.models import DisputeState
+    from orders.models import Dispute
+
+    return Dispute.objects.filter(order__store_id=store_id, state__in=(DisputeState.OPEN, DisputeState.TAKEN))
+
+
+def _recently_closed(now: datetime) -> Q:
+    from orders.requests.models import RequestState
+
+    since = now - RECENTLY_CLOSED
+    return ~Q(state=RequestState.OPEN) & (Q(closed_at__gte=since) | Q(closed_at__isnull=True, opened_at__gte=since))
+
+
+def request_counts(store, *, now: datetime) -> dict[str, int]:
+    """The requests tab's counts, in two queries at any store size: one pass over the store's
+    requests (open ones by who must answer, recently closed ones) and the undecided disputes."""
+    from django.db.models import Count
+
+    from orders.requests.models import RequestState
+
+    open_ = Q(state=RequestState.OPEN)
+    by_buyer = Q(opened_by=ActorKind.BUYER)
+    counts = _store_requests(store.pk).aggregate(
+        store=Count("pk", filter=open_ & by_buyer),
+        buyer=Count("pk", filter=open_ & ~by_buyer),
+        closed=Count("pk", filter=_recently_closed(now)),
+    )
+    counts["moderators"] = _undecided_disputes(store.pk).count()
+    return counts
+
+
+@dataclass
+class RequestRow:
+    """One line of the requests tab: a request, or a dispute (which may have no request: a
+    buyer's complaint about a late order)."""
+
+    order_id: int
+    kind: str
+    opened_by: str
+    state: str
+    state_label: str
+    left: timedelta | None = None  # until an open request goes through
+
+
+def request_list(store, tab: str, *, now: datetime) -> list[RequestRow]:
+    """The rows of one requests tab (one query): open ones soonest-to-go-through first, the
+    moderators' oldest first, closed ones newest first."""
+    from orders.disputes.models import DisputeOrigin
+    from orders.requests.models import RequestState
+
+    if tab == "moderators":
+        rows = []
+        for dispute in _undecided_disputes(store.pk).select_related("request").order_by("opened_at", "pk"):
+            request = dispute.request
+            rows.append(
+                RequestRow(
+                    order_id=dispute.order_id,
+                    kind=str(request.get_kind_display() if request else DisputeOrigin(dispute.origin).label),
+                    opened_by=str(ActorKind(request.opened_by).label if request else ActorKind.BUYER.label),
+                    state=dispute.state,
+                    state_label=str(dispute.get_state_display()),
+                )
+            )
+        return rows
+    requests = _store_requests(store.pk)
+    if tab == "closed":
+        requests = requests.filter(_recently_closed(now)).order_by(F("closed_at").desc(nulls_last=True), "-pk")
+    else:
+        by_buyer = Q(opened_by=ActorKind.BUYER)
+        requests = requests.filter(Q(state=RequestState.OPEN) & (by_buyer if tab == "store" else ~by_buyer))
+        requests = requests.order_by("expires_at", "pk")
+    return [
+        RequestRow(
+            order_id=request.order_id,
+            kind=str(request.get_kind_display()),
+            opened_by=str(request.get_opened_by_display()),
+            state=request.state,
+            state_label=str(request.get_state_display()),
+            left=request.expires_at - now if request.state == RequestState.OPEN else None,
+        )
+        for request in requests[:REQUEST_LIST_LIMIT]
+    ]

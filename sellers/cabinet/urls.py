@@ -8,7 +8,7 @@ answers 404. The invitee's page (`invitation`) is reached by its signed link, si
 from django.urls import path
 from django.views.generic import RedirectView
 
-from .views import auth, bulk, export, invitations, offers, orders, settings
+from .views import auth, bulk, export, invitations, offers, orders, performance, requests, settings, statement
 
 app_name = "cabinet"
 
@@ -51,10 +51,27 @@ urlpatterns = [
     path("orders/<int:pk>/items/", orders.order_action_view, {"action": "items"}, name="order_items"),
     path("orders/<int:pk>/items/add/", orders.order_action_view, {"action": "add_item"}, name="order_item_add"),
     path("orders/<int:pk>/split/", orders.order_action_view, {"action": "split"}, name="order_split"),
+    path("orders/<int:pk>/late-cause/", orders.order_action_view, {"action": "late_cause"}, name="order_late_cause"),
+    path("orders/<int:pk>/reorder/", orders.order_action_view, {"action": "reorder"}, name="order_reorder"),
     # the page's editing forms, rendered when the seller opens one (views.orders.FORM_GROUPS)
     path("orders/<int:pk>/forms/", orders.order_form_view, name="order_form"),
     path("orders/<int:pk>/comments/", orders.order_comment_view, name="order_comment"),
     path("orders/<int:pk>/calls/", orders.order_call_view, name="order_call"),
+    # requests between the store and the buyer (docs/rules.md §6): the tab and the order page's panel
+    path("requests/", requests.request_list_view, name="request_list"),
+    *(
+        path(
+            f"orders/<int:pk>/request/{slug}/", requests.order_request_view, {"action": action}, name=f"order_{action}"
+        )
+        for slug, action in (
+            ("cancel", "request_cancel"),
+            ("move-date", "request_move"),
+            ("answer", "request_answer"),
+            ("withdraw", "request_withdraw"),
+            ("follow-up", "request_follow_up"),
+            ("message", "request_message"),
+        )
+    ),
     # the list's bulk actions, its CSV export and the printable packing slips and invoices
     path("orders/bulk/", bulk.order_bulk_view, name="order_bulk"),
     path("orders/export.csv", export.order_export_view, name="order_export"),
@@ -64,6 +81,11 @@ urlpatterns = [
     path("offers/<int:pk>/stock/", offers.offer_stock_view, name="offer_stock"),
     path("offers/<int:pk>/pause/", offers.offer_pause_view, name="offer_pause"),
     path("offers/<int:pk>/edit/", offers.offer_edit_view, name="offer_edit"),
+    # the fee statement (docs/rules.md §10) and its CSV
+    path("statement/", statement.statement_view, name="statement"),
+    path("statement/export.csv", export.statement_export_view, name="statement_export"),
+    # the performance page: metrics, charts, rating, standing, late causes (docs/rules.md §10)
+    path("performance/", performance.performance_view, name="performance"),
     # store settings
     path("settings/", settings.store_settings_view, name="store_settings"),
     path("settings/email/", settings.store_email_view, name="store_email"),

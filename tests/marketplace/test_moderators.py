@@ -132,6 +132,7 @@ def test_moderator_edits_the_platform_policy_in_admin(moderator_client, moderato
         "follow_up_working_minutes": 240,
         "dispute_take_working_minutes": 660,
         "late_delivery_after_days": 3,
+        "reorder_offer_hours": 72,
     }
     assert moderator_client.post(url, data).status_code == 302
     policy = PlatformPolicy.get()

@@ -15,12 +15,15 @@ def member(store, manager):
     return StoreMember.objects.get(store=store, user=manager)
 
 
-def test_defaults_all_email_and_telegram_for_new_orders_and_reminders(member):
+def test_defaults_all_email_and_telegram_for_what_needs_action(member):
+    """Telegram by default for new orders, reminders and requests (a buyer's request waits for the
+    store's answer, docs/rules.md §6), and the account's mandatory messages."""
     prefs = preferences_for(member)
     assert all(channels["email"] for channels in prefs.values())
     assert {group for group, channels in prefs.items() if channels["telegram"]} == {
         "new_orders",
         "reminders",
+        "requests",
         "account",
     }
     assert NotificationPreference.objects.count() == 0  # defaults are not stored

@@ -216,13 +216,16 @@ def test_moderators_group_has_the_permissions_moderators_need(moderator):
         "delete_workingdayoverride",
         "change_processingpolicy",
         "change_platformpolicy",
+        "change_performancethreshold",
     } <= codenames
     assert moderator.has_perm("orders.view_order") and moderator.has_perm("marketplace.change_processingpolicy")
     assert not {
         code
         for code in codenames
         if not code.startswith("view_")
-        and not code.endswith(("nonworkingperiod", "workingdayoverride", "processingpolicy", "platformpolicy"))
+        and not code.endswith(
+            ("nonworkingperiod", "workingdayoverride", "processingpolicy", "platformpolicy", "performancethreshold")
+        )
     }
     assert not Permission.objects.filter(group=group, codename="change_order").exists()
 

@@ -201,13 +201,13 @@ def test_split_orders_link_each_other(client, place_order, seller):
 
 
 def test_page_query_count_is_bounded(client, place_order, seller, django_assert_max_num_queries):
-    """Order with store, items, status history, split relatives, the parcel with its tracking events:
-    whatever the history's length."""
+    """Order with store, items, status history, split relatives, the parcel with its tracking events,
+    the open request and the disputes (docs/rules.md §6): whatever the history's length."""
     order = bring(place_order, seller, Status.ACCEPTED)
     child = order_split(actor=seller, order=order, quantities={order.items.first().pk: 1})
     order = bring(place_order, seller, Status.IN_DELIVERY)
     for shown in (order, child):
-        with django_assert_max_num_queries(5):
+        with django_assert_max_num_queries(8):
             assert client.get(page_url(shown)).status_code == 200
 
 

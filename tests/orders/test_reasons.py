@@ -24,11 +24,16 @@ RULES = {
     R.BUYER_NOT_PICKED_UP: ({K.SELLER: (S.AWAITING_PICKUP,)}, False, True, False, False),
     R.OTHER: ({K.SELLER: OPEN}, True, False, True, False),
     R.BUYER_CANCELLED: ({K.BUYER: OPEN}, False, False, False, False),
-    R.LATE_DELIVERY: ({K.BUYER: BEFORE}, True, False, False, False),
+    # "before shipment or in delivery: the agreed date has passed (§6)"
+    R.LATE_DELIVERY: ({K.BUYER: (*BEFORE, S.IN_DELIVERY)}, True, False, False, False),
     R.PROCESSING_TIME_EXPIRED: ({K.PLATFORM: (S.NEW, S.ACCEPTED)}, True, False, False, True),
     R.SHIPPING_TIME_EXPIRED: ({K.PLATFORM: (S.CONFIRMED, S.AWAITING_SHIPMENT)}, True, False, False, True),
     # "both: an accepted cancellation request"
     R.MUTUAL: ({K.SELLER: OPEN, K.BUYER: OPEN}, False, False, False, False),
+    # "moderator, any open: a dispute's decision (§6)"; the buyer's fault counts in the buyer's history
+    R.DISPUTE_SELLER_FAULT: ({K.MODERATOR: OPEN}, True, False, False, False),
+    R.DISPUTE_BUYER_FAULT: ({K.MODERATOR: OPEN}, False, True, False, False),
+    R.DISPUTE_NO_FAULT: ({K.MODERATOR: OPEN}, False, False, False, False),
 }
 
 
@@ -69,8 +74,15 @@ def test_the_derived_lists():
         R.LATE_DELIVERY,
         R.PROCESSING_TIME_EXPIRED,
         R.SHIPPING_TIME_EXPIRED,
+        R.DISPUTE_SELLER_FAULT,
     }
-    assert set(choices.BUYER_SIDE_REASONS) == {R.BUYER_UNREACHABLE, R.BUYER_CHANGED_MIND, R.BUYER_NOT_PICKED_UP}
+    assert set(choices.BUYER_SIDE_REASONS) == {
+        R.BUYER_UNREACHABLE,
+        R.BUYER_CHANGED_MIND,
+        R.BUYER_NOT_PICKED_UP,
+        R.DISPUTE_BUYER_FAULT,
+    }
+    assert choices.MODERATOR_REASONS == (R.DISPUTE_SELLER_FAULT, R.DISPUTE_BUYER_FAULT, R.DISPUTE_NO_FAULT)
     assert set(choices.BUYER_TOLD_AT_ONCE) == {R.OUT_OF_STOCK, R.OTHER}
     assert set(choices.EXPIRY_REASONS) == {R.PROCESSING_TIME_EXPIRED, R.SHIPPING_TIME_EXPIRED}
     assert set(choices.AUTOMATIC_REASONS) == {R.BUYER_CHANGED_MIND, R.PROCESSING_TIME_EXPIRED, R.SHIPPING_TIME_EXPIRED}

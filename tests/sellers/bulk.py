@@ -20,7 +20,7 @@ from orders.models import Order
 # mix: r < open_per_mille → an open order, else a received (3/4) or cancelled (1/4) one.
 def _expressions(open_per_mille: int) -> dict[str, str]:
     k = int(open_per_mille)
-    r = "((g * 7919) %% 1000)"
+    r = "((g::bigint * 7919) %% 1000)"
     is_open = f"({r} < {k})"
     status = f"""CASE WHEN {is_open} THEN
             (ARRAY['new','new','accepted','accepted','confirmed','awaiting_shipment','in_delivery',
@@ -30,7 +30,7 @@ def _expressions(open_per_mille: int) -> dict[str, str]:
     received = f"(NOT {is_open} AND {r} %% 4 < 3)"
     in_delivery = f"({is_open} AND g %% 8 = 6)"  # the status machine's ARRAY index 7
     with_deadline = f"({is_open} AND g %% 8 <> 6)"
-    deadline = "({now}::timestamptz + ((g * 7919) %% 1440 - 240) * interval '1 minute')"
+    deadline = "({now}::timestamptz + ((g::bigint * 7919) %% 1440 - 240) * interval '1 minute')"
     return {
         "status": status,
         "created_at": "{now}::timestamptz - g * interval '1 minute'",

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
 from marketplace.actors import Actor
-from orders.models import CallAttempt, Order, OrderComment, OrderItem
+from orders.models import CallAttempt, Order, OrderComment, OrderItem, OrderRequest, RequestMessage
 from orders.services import order_open
 from sellers.models import Offer, Store, StoreInvitation, StoreMember
 from sellers.services import store_member_invite
@@ -47,6 +47,13 @@ STORE_PAGES = {
     "order_bulk",
     "order_export",
     "order_print",
+    # the requests tab: the current store's requests only (tests/sellers/cabinet/test_requests.py)
+    "request_list",
+    # the fee statement and its CSV: the current store's ledger only (tests/sellers/cabinet/test_statement.py)
+    "statement",
+    "statement_export",
+    # the performance page: the current store's metrics only (tests/sellers/cabinet/test_performance_page.py)
+    "performance",
 }
 OBJECT_PREFIXES = {"order_": "order", "offer_": "offer", "member_": "member", "invitation_": "invitation"}
 
@@ -83,6 +90,16 @@ PAYLOADS = {
     "order_split": {},  # filled with the item ids below
     "order_comment": {"comment-text": "hello"},
     "order_call": {"call-outcome": "busy"},
+    "order_late_cause": {"late_cause-cause": "stock", "late_cause-note": "Sold out"},
+    # the victim order did not expire: refused (422) for the store's member, 404 for the outsider
+    "order_reorder": {"reorder-discount_kind": "amount", "reorder-discount": "50", "reorder-message": ""},
+    "order_request_cancel": {"request_cancel-ground": "duplicate", "request_cancel-message": "You ordered twice."},
+    "order_request_move": {"request_move-new_date": "2026-11-30", "request_move-message": "Supplier late"},
+    # no open request on the victim order: refused (422) for the store's member, 404 for the outsider
+    "order_request_answer": {"request_answer-request": "1", "request_answer-answer": "accept"},
+    "order_request_withdraw": {"request_withdraw-request": "1"},
+    "order_request_follow_up": {"request_follow_up-request": "1"},
+    "order_request_message": {"request_message-request": "1", "request_message-text": "hi"},
     "offer_stock": {},  # filled with the offer id below
     "offer_pause": {"paused": "1"},
     "offer_edit": {"description": "Soft silicone."},
@@ -150,6 +167,8 @@ def state(store: Store) -> tuple:
         tuple(Store.objects.order_by("pk").values_list("pk", "email")),
         get_user_model().objects.count(),
         tuple(StoreInvitation.objects.order_by("pk").values_list("pk", "revoked_at", "times_sent")),
+        tuple(OrderRequest.objects.filter(order__store=store).order_by("pk").values_list("pk", "state")),
+        RequestMessage.objects.count(),
     )
 
 

@@ -470,6 +470,7 @@ def test_phone_number_is_a_tel_link(manager_client, accepted):
 # --- one table of actions, one view ----------------------------------------------------------------
 
 ACTION_URLS = {
+    "late_cause": "order_late_cause",
     "confirm": "order_confirm",
     "pack": "order_pack",
     "ship": "order_ship",
@@ -483,6 +484,7 @@ ACTION_URLS = {
     "split": "order_split",
     "return_received": "order_return_received",
     "ttn": "order_ttn",
+    "reorder": "order_reorder",
 }
 
 

@@ -26,6 +26,8 @@ GROUP_FORMS = {
     "payment": ("order_payment", 'name="payment-method"'),
     "split": ("order_split", 'name="split-move_'),
     "ttn": ("order_ttn", 'name="ttn-ttn"'),
+    "late_cause": ("order_late_cause", 'name="late_cause-cause"'),  # tests/orders/test_late_causes.py
+    "reorder": ("order_reorder", 'name="reorder-discount_kind"'),  # tests/orders/reorders/
 }
 
 

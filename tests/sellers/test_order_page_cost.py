@@ -22,7 +22,7 @@ from tests.conftest import make_store
 # timeline's three (order and item history, comments and calls in one UNION). An order never split
 # reads no split children, one without a tracking number no tracking events. What an accepted
 # order's page needs, at any store size.
-ORDER_PAGE_QUERIES = 10
+ORDER_PAGE_QUERIES = 12  # + the request panel's requests and disputes (docs/rules.md §6)
 
 
 def url(order) -> str:

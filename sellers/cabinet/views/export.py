@@ -124,3 +124,48 @@ def order_export_view(request):
     _tab, _form, filters = list_filters(request, report=False)
     orders = order_list(store.pk, filters, now=clock.now()).iterator(chunk_size=CHUNK)
     return csv_response(orders, store=store, language=current_language())
+
+
+# --- the fee statement (docs/rules.md §10) -------------------------------------------------
+
+
+def statement_csv_lines(rows: Iterable, language: str) -> Iterator[str]:
+    """The statement's rows as CSV lines (the page's columns), the BOM first, in `language`."""
+    from sellers.fees import why
+
+    separator, decimal_mark = DIALECTS.get(language, DEFAULT_DIALECT)
+    writer = csv.writer(_Line(), delimiter=separator, lineterminator="\r\n")
+    with translation.override(language):
+        yield BOM + writer.writerow(
+            [_("Date"), _("Order"), _("Kind"), _("Order total"), _("Percent"), _("Fee"), _("Why")]
+        )
+        for row in rows:
+            yield writer.writerow(
+                [
+                    _when(row.charged_at),
+                    row.order_id,
+                    row.get_kind_display(),
+                    _amount(row.base, decimal_mark),
+                    _amount(row.percent, decimal_mark),
+                    _amount(row.amount, decimal_mark),
+                    _text(why(row)),
+                ]
+            )
+
+
+@cabinet_view
+def statement_export_view(request):
+    """GET `?month=YYYY-MM`: every row of the month's statement (the page shows them by 100)."""
+    from sellers.fees import statement_rows
+
+    from .statement import statement_month
+
+    store = request.cabinet.store
+    month = statement_month(request)
+    rows = statement_rows(store.pk, month).iterator(chunk_size=CHUNK)
+    response = StreamingHttpResponse(
+        statement_csv_lines(rows, current_language()), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="fees-{store.slug}-{month}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -24,6 +24,8 @@ from orders.buyers import buyer_history
 from orders.choices import CARRIER_METHODS, CancelReason, Status
 from orders.deadlines import deadline_state, working_time_left
 from orders.models import Order
+from orders.reorders import rules as reorder_rules
+from orders.reorders.services import reorder_offer
 from orders.rules import editing_windows
 from orders.selectors import order_timeline, order_tracking
 from orders.services import (
@@ -37,6 +39,7 @@ from orders.services import (
     order_open,
     order_pack,
     order_ready_for_pickup,
+    order_record_late_cause,
     order_return_received,
     order_ship,
     order_split,
@@ -45,6 +48,7 @@ from orders.services import (
 )
 from orders.services.cancellation import phones_says_unreachable
 from orders.services.editing import order_correct_ttn
+from orders.services.late_causes import late_cause_open
 
 from .. import forms
 from ..selectors import (
@@ -52,6 +56,7 @@ from ..selectors import (
     TAB_KEYS,
     TABS,
     OrderFilters,
+    metric_filter,
     order_actions,
     order_list,
     order_tab_counts,
@@ -59,6 +64,7 @@ from ..selectors import (
     tracking_problems,
 )
 from .base import SESSION_STORE, cabinet_view, int_param, member_order
+from .requests import request_panel
 
 # --- the list ------------------------------------------------------------------------------
 
@@ -84,6 +90,7 @@ def list_filters(request, *, report: bool = True) -> tuple[str, forms.OrderFilte
             due_soon=data["due_soon"],
             delivery=data["delivery"],
             tracking=data["tracking"],
+            **metric_filter(request.GET),  # from the performance page: the orders behind a number
         )
     else:  # a refused search (NUL, too long) says why and finds nothing rather than everything
         filters = OrderFilters(tab=tab, refused=True)
@@ -160,6 +167,8 @@ FORM_GROUPS: dict[str, tuple[str, ...]] = {
     "payment": ("payment",),
     "split": ("split",),
     "ttn": ("ttn",),
+    "late_cause": ("late_cause",),
+    "reorder": ("reorder",),
 }
 
 
@@ -188,6 +197,10 @@ def order_forms(order: Order, items, bound: dict, actions=None) -> dict:
         names.append("return_received")
     if _carrier_tracked(order) and order.status == Status.IN_DELIVERY:
         names.append("ttn")  # while the carrier has the parcel (orders.services.editing)
+    if late_cause_open(order):
+        names.append("late_cause")  # shipped late or expired before shipping (docs/rules.md §10)
+    if reorder_rules.may_offer(order):
+        names.append("reorder")  # the goods again after a shipping-time expiry (docs/rules.md §10)
     return {name: bound.get(name) or ACTIONS[name].make_form(order, items) for name in names}
 
 
@@ -212,7 +225,9 @@ def _order_context(request, order: Order, bound: dict, opened: str = "") -> dict
     inline = {group for group, names in FORM_GROUPS.items() if group == opened or any(n in bound for n in names)}
     if tracking and "not_found" in tracking["problems"]:
         inline.add("ttn")
-    visible = set(available) | {"call", "comment"}
+    # The request panel: what orders.requests.rules.request_actions allows the store (docs/rules.md §6).
+    panel = request_panel(order, bound)
+    visible = set(available) | {"call", "comment"} | set(panel["forms"])
     # A refused form the page does not show now (the order moved on): its errors go on top.
     stray_errors = [
         error if field == "__all__" else f"{form.fields[field].label}: {error}"
@@ -258,6 +273,7 @@ def _order_context(request, order: Order, bound: dict, opened: str = "") -> dict
         "out_of_stock": CancelReason.OUT_OF_STOCK.value,
         "restock": restock,
         "tracking": tracking,
+        "requests": panel,
         "restock_url": "{}?check={}&order={}".format(
             reverse("cabinet:offer_list"), ",".join(str(offer.pk) for offer, _form in restock), order.pk
         ),
@@ -470,6 +486,28 @@ ACTIONS: dict[str, OrderActionSpec] = {
             forms.ReturnReceivedForm,
             lambda actor, order, form: order_return_received(actor=actor, order=order),
             gettext_noop("The goods of order #%(number)s are back in stock."),
+        ),
+        OrderActionSpec(
+            "late_cause",
+            "cabinet:order_late_cause",
+            forms.LateCauseForm,
+            lambda actor, order, form: order_record_late_cause(
+                actor=actor, order=order, cause=form.cleaned_data["cause"], note=form.cleaned_data["note"]
+            ),
+            gettext_noop("The cause of the delay of order #%(number)s is saved."),
+        ),
+        OrderActionSpec(
+            "reorder",
+            "cabinet:order_reorder",
+            forms.ReorderForm,
+            lambda actor, order, form: reorder_offer(
+                actor=actor,
+                order=order,
+                discount_kind=form.cleaned_data["discount_kind"],
+                discount=form.cleaned_data["discount"],
+                message=form.cleaned_data["message"],
+            ),
+            gettext_noop("The goods of order #%(number)s are offered to the buyer again."),
         ),
         OrderActionSpec(
             "delivery",
