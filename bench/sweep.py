@@ -523,6 +523,7 @@ def bench_requests(figures: dict) -> None:
             profiler.dump_stats(os.environ["BENCH_PROFILE_FILE"])
     figures["requests_raw_sql_per_s"] = round(done["raw"] / elapsed["raw"])
     figures["due_requests_per_s"] = round(done["sweep"] / elapsed["sweep"])
+    figures["requests_to_raw"] = round(figures["due_requests_per_s"] / figures["requests_raw_sql_per_s"], 2)
     print(
         f"requests: {done['sweep']:,} gone through by requests_sweep in {elapsed['sweep']:.2f} s: "
         f"{figures['due_requests_per_s']}/s; floor {figures['requests_raw_sql_per_s']}/s "
