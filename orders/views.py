@@ -403,49 +403,63 @@ def public_request_answer(request, order: Order):
     return back(order)
 
 
+def buyer_action(request, order: Order, name: str, form_class, act, done: str):
+    """One of the buyer's plain actions: the form (`name` in the page's bound forms), the service
+    `act(form)`, and on success the sentence `done`; a refusal shows the page as it is now with the
+    service's sentence (nothing changed)."""
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return render_page(request, order, bound={name: form}, status=422)
+    try:
+        act(form)
+    except (ServiceError, NotAllowed) as refusal:
+        return refuse(request, order, refusal, {name: form})
+    messages.success(request, done)
+    return back(order)
+
+
 @require_POST
 @public_view
 def public_request_withdraw(request, order: Order):
     """The buyer withdraws their own cancellation request while it is unanswered."""
-    form = RequestWithdrawForm(request.POST)
-    if not form.is_valid():
-        return render_page(request, order, bound={"withdraw": form}, status=422)
-    try:
-        request_withdraw(actor=Actor.buyer(), request=read_request(order, form))
-    except (ServiceError, NotAllowed) as refusal:
-        return refuse(request, order, refusal, {"withdraw": form})
-    messages.success(request, _("You withdrew your request. The order goes on."))
-    return back(order)
+    return buyer_action(
+        request,
+        order,
+        "withdraw",
+        RequestWithdrawForm,
+        lambda form: request_withdraw(actor=Actor.buyer(), request=read_request(order, form)),
+        _("You withdrew your request. The order goes on."),
+    )
 
 
 @require_POST
 @public_view
 def public_request_message(request, order: Order):
     """A message to the store in the open request's thread."""
-    form = RequestMessageForm(request.POST)
-    if not form.is_valid():
-        return render_page(request, order, bound={"message": form}, status=422)
-    try:
-        request_message_add(actor=Actor.buyer(), request=read_request(order, form), text=form.cleaned_data["text"])
-    except (ServiceError, NotAllowed) as refusal:
-        return refuse(request, order, refusal, {"message": form})
-    messages.success(request, _("Your message is sent to the store."))
-    return back(order)
+    return buyer_action(
+        request,
+        order,
+        "message",
+        RequestMessageForm,
+        lambda form: request_message_add(
+            actor=Actor.buyer(), request=read_request(order, form), text=form.cleaned_data["text"]
+        ),
+        _("Your message is sent to the store."),
+    )
 
 
 @require_POST
 @public_view
 def public_order_complain(request, order: Order):
     """The buyer of a late order complains to the moderators instead of cancelling (a dispute)."""
-    form = ComplaintForm(request.POST)
-    if not form.is_valid():
-        return render_page(request, order, bound={"complaint": form}, status=422)
-    try:
-        dispute_complain(order=order, complaint=form.cleaned_data["complaint"])
-    except (ServiceError, NotAllowed) as refusal:
-        return refuse(request, order, refusal, {"complaint": form})
-    messages.success(request, _("Your complaint is with the moderators. They will look at it and tell you."))
-    return back(order)
+    return buyer_action(
+        request,
+        order,
+        "complaint",
+        ComplaintForm,
+        lambda form: dispute_complain(order=order, complaint=form.cleaned_data["complaint"]),
+        _("Your complaint is with the moderators. They will look at it and tell you."),
+    )
 
 
 @require_POST
