@@ -2,7 +2,7 @@
 the parcels that are due and applies what they answer.
 
 1. Claim: one short statement moves the due parcels' `next_check_at` to a lease — on PostgreSQL
-   `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`, so two passes never ask
+   `WITH due AS MATERIALIZED (SELECT … LIMIT … FOR UPDATE SKIP LOCKED) UPDATE … RETURNING`, so two passes never ask
    about the same parcel; on SQLite (`make run`) a select and an update in one transaction. It
    reads the partial index `parcel_due`; with nothing due that one query is the whole pass. It
    returns each parcel's last state as plain values (`Claimed`), all the pass compares an answer with.
@@ -112,13 +112,17 @@ def _claim(now: datetime, limit: int) -> list[Claimed]:
     lease = now + schedule.LEASE
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(Parcel._meta.db_table)
-        returning = ", ".join(connection.ops.quote_name(name) for name in CLAIMED_FIELDS)
+        returning = ", ".join(f"p.{connection.ops.quote_name(name)}" for name in CLAIMED_FIELDS)
+        # The due rows in a MATERIALIZED CTE: PostgreSQL may run an `IN (SELECT … LIMIT … SKIP
+        # LOCKED)` subquery more than once and so claim more than the limit; a materialized CTE is
+        # evaluated exactly once.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET next_check_at = %s WHERE id IN ("  # noqa: S608 - the table name is ours
-                f"SELECT id FROM {table} WHERE next_check_at IS NOT NULL AND next_check_at <= %s "
-                f"ORDER BY next_check_at LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING {returning}",
-                [lease, now, limit],
+                f"WITH due AS MATERIALIZED (SELECT id FROM {table} "  # noqa: S608 - the table name is ours
+                f"WHERE next_check_at IS NOT NULL AND next_check_at <= %s "
+                f"ORDER BY next_check_at LIMIT %s FOR UPDATE SKIP LOCKED) "
+                f"UPDATE {table} p SET next_check_at = %s FROM due WHERE p.id = due.id RETURNING {returning}",
+                [now, limit, lease],
             )
             rows = cursor.fetchall()
     else:  # SQLite writes one transaction at a time: the select and the update cannot interleave
