@@ -429,22 +429,6 @@ def test_a_batch_that_ends_orders_counts_the_parcels_as_reported(place_order, se
     assert differences() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a cancelled order's parcel is still polled (orders/tracking: next_check_at is kept for the return), "
-    "and orders/performance.py _facts reads the parcel's current group: a number the carrier finds after the "
-    "order ended changes the rebuild's tracking_valid, not the day counted when it ended",
-)
-def test_a_parcel_found_after_its_order_ended_changes_nothing(place_order, seller, clock):
-    order = bring(place_order, seller, Status.IN_DELIVERY)
-    parcel = Parcel.objects.get(order=order)
-    effects.apply(parcel.pk, state(StateGroup.NOT_FOUND), now=clock_now())
-    order_cancel(actor=seller, order=Order.objects.get(pk=order.pk), reason=CancelReason.OTHER, comment="Lost")
-    assert differences() == []
-    effects.apply(parcel.pk, state(StateGroup.IN_TRANSIT), now=clock_now())
-    assert differences() == []
-
-
 def clock_now():
     from marketplace import clock
 
