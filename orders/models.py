@@ -63,6 +63,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
     # When the goods were handed to the carrier or courier (orders.services.order_ship): an order
     # shipped after its ship-by day is late (docs/rules.md §10).
     shipped_at = models.DateTimeField(_("shipped"), null=True, blank=True)
+    # The agreed delivery date as it was when a parcel in delivery reached the buyer (the carrier's
+    # scheduled date, else ship-by + the policy's days): the on-time delivery metric reads it, so a
+    # later policy edit does not move past figures (orders.performance, docs/rules.md §10).
+    deliver_by = models.DateField(_("agreed delivery date"), null=True, blank=True, editable=False)
     # The seller's cause of a late shipment or a shipping-time expiry (orders.services.order_record_late_cause).
     late_cause = models.CharField(_("cause of the delay"), max_length=16, choices=LateCause.choices, blank=True)
     late_cause_note = models.CharField(_("note on the delay"), max_length=500, blank=True)
@@ -108,7 +112,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
     priority = models.BooleanField(_("priority"), default=False)
 
     history = HistoricalRecords(
-        bases=[HistoryContext], excluded_fields=["public_token", "next_check_at", "reminders_sent"]
+        bases=[HistoryContext], excluded_fields=["public_token", "next_check_at", "reminders_sent", "deliver_by"]
     )
 
     class Meta:

@@ -26,6 +26,7 @@ from sellers.performance.standing import store_evaluate
 from .choices import CARRIER_METHODS, EXPIRY_REASONS, OPEN_STATUSES, REASONS, CancelReason, Status
 from .models import Order, OrderRequest, Parcel
 from .requests.models import RequestKind, RequestState
+from .rows import update_rows
 
 log = logging.getLogger(__name__)
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -33,9 +34,8 @@ SHIPPED = (Status.IN_DELIVERY, Status.AWAITING_PICKUP)
 # Statuses with an excellent and an acceptable time of their own (docs/rules.md §4); the shipping
 # statuses' acceptable time is the ship-by day: the late shipment rate measures it.
 TIMED = (Status.NEW, Status.ACCEPTED)
-ORDER_FIELDS = ("id", "store_id", "status", "cancel_reason", "status_changed_at", "delivery_method")
+ORDER_FIELDS = ("id", "store_id", "status", "cancel_reason", "status_changed_at", "delivery_method", "deliver_by")
 HISTORY_FIELDS = ("id", "status", "history_date", "excellent_deadline", "acceptable_deadline", "ship_by")
-NOT_FOUND_GROUPS = ("", "not_found")
 
 
 def kyiv_date(moment: datetime) -> date:
@@ -48,11 +48,18 @@ def _against_seller(reason: str) -> bool:
 
 
 def contribution(
-    order: dict, history: list[dict], parcel: dict | None, requests: list[dict], late_days: int
+    order: dict,
+    history: list[dict],
+    parcel: dict | None,
+    requests: list[dict],
+    late_days: int,
+    dues: dict[int, date] | None = None,
 ) -> Counter:
     """The counters one ended order adds to the day it ended (docs/rules.md §10):
-    `order` its ORDER_FIELDS, `history` its rows in order, `parcel` its best found carrier parcel
-    (scheduled_delivery) or None, `requests` the buyers' requests the store had to answer."""
+    `order` its ORDER_FIELDS, `history` its rows in order, `parcel` its best carrier parcel found by
+    the time the order ended (scheduled_delivery) or None, `requests` the buyers' requests the store
+    had to answer. The agreed delivery date of an order received from delivery is its `deliver_by`
+    once saved; else it is worked out here (with `late_days`) and put into `dues` to be saved."""
     c = Counter(orders=1)
     status, reason = order["status"], order["cancel_reason"]
     if status == Status.RECEIVED:
@@ -89,9 +96,11 @@ def contribution(
                 c["tracking_valid"] = int(parcel is not None)
             if status == Status.RECEIVED:
                 c["delivered"] = 1
-                agreed = (parcel or {}).get("scheduled_delivery") or (
+                agreed = order.get("deliver_by") or (parcel or {}).get("scheduled_delivery") or (
                     ship_by + timedelta(days=late_days) if ship_by else None
                 )
+                if dues is not None and agreed is not None and order.get("deliver_by") is None:
+                    dues[order["id"]] = agreed
                 c["delivered_on_time"] = int(agreed is None or kyiv_date(order["status_changed_at"]) <= agreed)
     c["requests"] = len(requests)
     c["requests_answered"] = sum(
@@ -100,20 +109,24 @@ def contribution(
     return +c  # zeros dropped
 
 
-def _facts(order_ids: list[int]):
-    """History, found parcels and requests of the orders: three queries."""
+def _facts(orders: list[dict]):
+    """History, found parcels and requests of the orders: three queries. A parcel counts as found
+    when the carrier found it by the time its order ended: one found later (a cancelled order's
+    parcel followed for its return) does not change the order's past day."""
+    order_ids = [o["id"] for o in orders]
+    ended_at = {o["id"]: o["status_changed_at"] for o in orders}
     history: dict[int, list[dict]] = defaultdict(list)
     rows = Order.history.filter(id__in=order_ids).order_by("id", "history_date", "history_id").values(*HISTORY_FIELDS)
     for row in rows:
         history[row["id"]].append(row)
     parcels: dict[int, dict] = {}
     for row in (
-        Parcel.objects.filter(order_id__in=order_ids)
-        .exclude(group__in=NOT_FOUND_GROUPS)
+        Parcel.objects.filter(order_id__in=order_ids, found_at__isnull=False)
         .order_by("order_id", "-active", "-created_at")
-        .values("order_id", "scheduled_delivery")
+        .values("order_id", "scheduled_delivery", "found_at")
     ):
-        parcels.setdefault(row["order_id"], row)
+        if row["found_at"] <= ended_at[row["order_id"]]:
+            parcels.setdefault(row["order_id"], row)
     requests: dict[int, list[dict]] = defaultdict(list)
     for row in (
         OrderRequest.objects.filter(order_id__in=order_ids, kind=RequestKind.BUYER_CANCEL)
@@ -124,16 +137,21 @@ def _facts(order_ids: list[int]):
     return history, parcels, requests
 
 
-def compute(orders: list[dict], late_days: int, *, reported=None) -> dict[tuple[int, date], Counter]:
+def compute(
+    orders: list[dict], late_days: int, *, reported=None, dues: dict[int, date] | None = None
+) -> dict[tuple[int, date], Counter]:
     """The counters per (store, Kyiv day ended) of these ended orders (ORDER_FIELDS dicts);
-    `reported`: parcels the carrier reported found that are not saved yet (orders_ended)."""
-    history, parcels, requests = _facts([o["id"] for o in orders])
+    `reported`: parcels the carrier reported found that are not saved yet (orders_ended); `dues`:
+    filled with the agreed delivery dates to save (contribution)."""
+    history, parcels, requests = _facts(orders)
     parcels.update(reported or {})
     days: dict[tuple[int, date], Counter] = defaultdict(Counter)
     for order in orders:
         key = (order["store_id"], kyiv_date(order["status_changed_at"]))
         days[key].update(
-            contribution(order, history[order["id"]], parcels.get(order["id"]), requests[order["id"]], late_days)
+            contribution(
+                order, history[order["id"]], parcels.get(order["id"]), requests[order["id"]], late_days, dues
+            )
         )
     return days
 
@@ -170,7 +188,14 @@ def orders_ended(orders, *, now: datetime | None = None, parcels: dict[int, dict
     if not ended:
         return
     facts = [{name: getattr(o, name) for name in ORDER_FIELDS} for o in ended]
-    add(compute(facts, current_platform().late_delivery_after_days, reported=parcels))
+    dues: dict[int, date] = {}
+    add(compute(facts, current_platform().late_delivery_after_days, reported=parcels, dues=dues))
+    if dues:
+        # Kept on the order, so a later policy edit or carrier report does not move its past day.
+        for order in ended:
+            if order.pk in dues:
+                order.deliver_by = dues[order.pk]
+        update_rows(Order, [o for o in ended if o.pk in dues], ["deliver_by"])
     if any(o.cancel_reason in EXPIRY_REASONS for o in ended):
         # After expiries the thresholds are looked at at once (docs/rules.md §10), once committed.
         # In the worker, not in the sweep's own pass: a batch of expiries is not held up by it.

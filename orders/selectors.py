@@ -36,6 +36,7 @@ _HIDDEN_FIELDS = {
     "acceptable_deadline",
     "next_check_at",
     "reminders_sent",
+    "deliver_by",  # not in the history: written as the order ends (orders.performance)
 }
 
 # --- tracking as people read it (docs/rules.md §8) ---------------------------------------------

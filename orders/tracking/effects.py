@@ -26,7 +26,7 @@ from ..services.cancellation import order_cancel_by_platform
 from ..services.lifecycle import order_hand_over
 from . import parcels, schedule
 from .models import Parcel, TrackingEvent
-from .schedule import TOLD_AT_BRANCH, TOLD_NOT_FOUND, TOLD_STORAGE_ENDS
+from .schedule import NOT_FOUND_GROUPS, TOLD_AT_BRANCH, TOLD_NOT_FOUND, TOLD_STORAGE_ENDS
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +144,8 @@ def record_state(parcel: Parcel, state: ParcelState, now: datetime) -> TrackingE
     for name, value in values.items():
         setattr(parcel, name, value)
     parcel.state_at = state.at or now
+    if parcel.found_at is None and parcel.group not in NOT_FOUND_GROUPS:
+        parcel.found_at = now
     return event
 
 
@@ -159,7 +161,7 @@ def _new_state(order: Order, parcel: Parcel, state: ParcelState, now: datetime) 
     ending = (StateGroup.RECEIVED, StateGroup.REFUSED, StateGroup.RETURNED)
     if entered and group in ending and order.status == Status.IN_DELIVERY:
         # Saved before the order ends: the store's day counters read the parcel as the carrier reported it.
-        parcel.save(update_fields=[*_values(state), "state_at", "notified"])
+        parcel.save(update_fields=[*_values(state), "state_at", "found_at", "notified"])
     if entered and group == StateGroup.RECEIVED and order.status == Status.IN_DELIVERY:
         order = order_hand_over(order=order)
     elif entered and group in (StateGroup.REFUSED, StateGroup.RETURNED) and order.status == Status.IN_DELIVERY:

@@ -31,6 +31,9 @@ class Parcel(models.Model):
     branch = models.CharField(_("branch"), max_length=300, blank=True)
     scheduled_delivery = models.DateField(_("scheduled delivery"), null=True, blank=True)
     storage_free_until = models.DateField(_("free storage until"), null=True, blank=True)
+    # When the carrier first reported the number as found (any state but "not found"): the valid
+    # tracking metric counts a parcel found by the time its order ended (docs/rules.md §10).
+    found_at = models.DateTimeField(_("found by the carrier"), null=True, blank=True)
 
     # Polling.
     last_checked_at = models.DateTimeField(_("last checked"), null=True, blank=True)

@@ -32,6 +32,7 @@ from marketplace import clock
 from notifications.services import notify
 
 from ..carriers.base import Carrier, ParcelQuery, ParcelState, StateGroup, TrackingUnavailable
+from ..rows import rows_json
 from . import batch, effects, schedule
 from .models import Parcel
 
@@ -246,7 +247,7 @@ def _reschedule(quiet: dict[int, tuple[datetime | None, bool]], now: datetime) -
     of one parameter (a CASE of one When per parcel cost more than the rest of an idle batch)."""
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(Parcel._meta.db_table)
-        rows = batch.rows_json([{"id": pk, "at": at, "answered": answered} for pk, (at, answered) in quiet.items()])
+        rows = rows_json([{"id": pk, "at": at, "answered": answered} for pk, (at, answered) in quiet.items()])
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} AS t SET failures = 0, next_check_at = v.at, "  # noqa: S608 - the table is ours

@@ -25,6 +25,8 @@ STALE_AFTER = timedelta(days=3)
 STALE = timedelta(days=1)
 # A number the carrier does not know: asked every hour while the seller may still be registering the
 # waybill; after the grace period the seller is told once to fix the number, then asked every 6 hours.
+# A parcel in these states is not (yet) found by the carrier: no state, or "not found".
+NOT_FOUND_GROUPS = ("", str(StateGroup.NOT_FOUND))
 NOT_FOUND_GRACE = timedelta(hours=24)
 NOT_FOUND_EARLY = timedelta(hours=1)
 NOT_FOUND_LATE = timedelta(hours=6)

@@ -337,7 +337,8 @@ def _ended_within(orders: QuerySet, *, days: int, today) -> QuerySet:
 
 
 def _found_parcels() -> QuerySet:
-    return Parcel.objects.filter(order_id=OuterRef("pk")).exclude(group__in=("", StateGroup.NOT_FOUND))
+    """The order's parcels the carrier found by the time the order ended (orders.performance)."""
+    return Parcel.objects.filter(order_id=OuterRef("pk"), found_at__lte=OuterRef("status_changed_at"))
 
 
 def _missed_time(status: str, deadline: str):
@@ -363,10 +364,12 @@ def _missed_time(status: str, deadline: str):
 
 
 def _late_deliveries(orders: QuerySet, late_days: int) -> QuerySet:
-    """Received from delivery after the agreed date (the carrier's scheduled date, else ship-by + the
-    policy's days: docs/rules.md §6)."""
+    """Received from delivery after the agreed date: the one saved as the order was received, for an
+    order received before it was saved the carrier's scheduled date, else ship-by + the policy's days
+    (docs/rules.md §6, §10)."""
     scheduled = _found_parcels().order_by("-active", "-created_at").values("scheduled_delivery")[:1]
     agreed = Coalesce(
+        F("deliver_by"),
         Subquery(scheduled),
         ExpressionWrapper(F("ship_by") + timedelta(days=late_days), output_field=DateField()),
     )

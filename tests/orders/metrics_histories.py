@@ -249,15 +249,16 @@ def story(rng: random.Random, store_id: int, placed: datetime, now: datetime, la
     w.enter(shipped_status, at, ACTION[shipped_status], shipped_at=at, ttn=ttn)
     w.c["shipped"] = 1
     w.c["shipped_late"] = int(kyiv_date(at) > ship_by)
-    best = None
     if ttn:
-        best = parcels(rng, s, at)
+        parcels(rng, s, at)
         w.c["carrier_shipped"] = 1
-        w.c["tracking_valid"] = int(best is not None)
     roll = r()
     if roll < 0.08 and w.t > now - timedelta(days=10):
         return finish(s, w, None)  # travelling, or waiting at the pickup point
     at = w.end_time(w.t + timedelta(hours=2 + r() * 140, microseconds=rng.randint(0, 999_999)))
+    best = best_parcel(s, at) if ttn else None
+    if ttn:
+        w.c["tracking_valid"] = int(best is not None)
     if roll < 0.75:
         carrier = ttn and shipped_status == Status.IN_DELIVERY
         w.enter(
@@ -276,26 +277,35 @@ def story(rng: random.Random, store_id: int, placed: datetime, now: datetime, la
     return finish(s, w, shape, ended=True)
 
 
-def parcels(rng: random.Random, s: Story, shipped: datetime) -> dict | None:
-    """The order's parcels as the tracking pass left them; returns the one the metrics read (found,
-    the active one first, then the newest) or None."""
+def parcels(rng: random.Random, s: Story, shipped: datetime) -> None:
+    """The order's parcels as the tracking pass left them: a found one was found some hours after it
+    was handed over, sometimes only after its order ended (a cancelled order's parcel followed for
+    its return), which the metrics do not count."""
     ship_by = s.rows[-1]["ship_by"]
     count = 2 if rng.random() < 0.2 else 1
     made = []
     for i in range(count):
         group = rng.choice(FOUND) if rng.random() < 0.8 else rng.choice(NOT_FOUND)
         scheduled = ship_by + timedelta(days=rng.randint(-1, 4)) if rng.random() < 0.6 else None
+        created = shipped + timedelta(hours=i * 5)
+        found = created + timedelta(minutes=rng.randint(1, 60 * 160)) if group not in NOT_FOUND else None
         made.append(
             {
                 "number": f"{s.rows[-1]['ttn']}{i}",
                 "group": group,
                 "scheduled_delivery": scheduled,
                 "active": i == count - 1,
-                "created_at": shipped + timedelta(hours=i * 5),
+                "created_at": created,
+                "found_at": found,
             }
         )
     s.parcels = made
-    found = [p for p in made if p["group"] not in NOT_FOUND]
+
+
+def best_parcel(s: Story, ended: datetime) -> dict | None:
+    """The parcel the metrics read of an order that ended at `ended`: found by then, the active one
+    first, then the newest; None when none was."""
+    found = [p for p in s.parcels if p["found_at"] is not None and p["found_at"] <= ended]
     found.sort(key=lambda p: (not p["active"], -p["created_at"].timestamp()))
     return found[0] if found else None
 

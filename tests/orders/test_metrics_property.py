@@ -38,6 +38,7 @@ from orders.services import (
     order_cancel,
     order_cancel_by_buyer,
     order_confirm,
+    order_hand_over,
     order_mark_received,
     order_open,
     order_pack,
@@ -158,7 +159,9 @@ class Run:
         """The carrier's answer about these parcels, as the tracking pass stores it: most found, some not."""
         found = [o.pk for o in orders if self.rng.random() < 0.85]
         lost = [o.pk for o in orders if o.pk not in found]
-        Parcel.objects.filter(order_id__in=found).update(group="in_transit", scheduled_delivery=scheduled)
+        Parcel.objects.filter(order_id__in=found).update(
+            group="in_transit", scheduled_delivery=scheduled, found_at=self.clock_now()
+        )
         Parcel.objects.filter(order_id__in=lost).update(group="not_found")
         return found
 
@@ -399,7 +402,7 @@ def test_aggregates_equal_a_recomputation_after_10000_bulk_histories(clock):
     assert len({day for _store, day in expected}) > 80
 
 
-# --- Where the live path and the rebuild disagree today (found by the tests above; docs/rules.md §10) ---
+# --- Cases where the live path and a rebuild could disagree (found by the tests above; docs/rules.md §10) ---
 
 
 def test_a_parcel_first_seen_delivered_counts_the_same_live_and_rebuilt(place_order, seller, clock):
@@ -427,6 +430,58 @@ def test_a_batch_that_ends_orders_counts_the_parcels_as_reported(place_order, se
     assert {o.status for o in ended} == {Status.RECEIVED if group == StateGroup.RECEIVED else Status.CANCELLED}
     assert sum(day.tracking_valid for day in StoreDay.objects.all()) == 1
     assert differences() == []
+
+
+def test_a_parcel_found_after_its_order_was_cancelled_changes_no_past_day(place_order, seller, clock):
+    """The seller cancels a shipped order whose number the carrier does not know yet; the parcel is
+    still followed (for the return) and found the next day: the order's day keeps it not valid, and a
+    rebuild from the rows as they are now agrees."""
+    order = bring(place_order, seller, Status.IN_DELIVERY)
+    parcel = Parcel.objects.get(order=order)
+    order_cancel(actor=seller, order=Order.objects.get(pk=order.pk), reason=CancelReason.OTHER, comment="Lost")
+    assert sum(day.tracking_valid for day in StoreDay.objects.all()) == 0
+    clock.move_to(clock_now() + timedelta(days=1))
+    found = clock_now()
+    effects.apply(parcel.pk, state(StateGroup.IN_TRANSIT), now=found)
+    parcel.refresh_from_db()
+    assert parcel.group == StateGroup.IN_TRANSIT and parcel.found_at == found
+    assert sum(day.carrier_shipped for day in StoreDay.objects.all()) == 1
+    assert sum(day.tracking_valid for day in StoreDay.objects.all()) == 0
+    assert differences() == []
+
+
+def test_found_at_is_the_first_finding_and_not_found_sets_nothing(place_order, seller, clock):
+    order = bring(place_order, seller, Status.IN_DELIVERY)
+    parcel = Parcel.objects.get(order=order)
+    effects.apply(parcel.pk, state(StateGroup.NOT_FOUND), now=clock_now())
+    parcel.refresh_from_db()
+    assert parcel.group == StateGroup.NOT_FOUND and parcel.found_at is None
+    first = clock_now() + timedelta(hours=2)
+    effects.apply(parcel.pk, state(StateGroup.IN_TRANSIT), now=first)
+    effects.apply(parcel.pk, state(StateGroup.AT_BRANCH), now=first + timedelta(hours=5))
+    parcel.refresh_from_db()
+    assert parcel.group == StateGroup.AT_BRANCH and parcel.found_at == first
+
+
+def test_a_policy_edit_after_delivery_moves_no_past_on_time_figure(place_order, seller, clock):
+    """Received from delivery two days after the ship-by day, within ship-by + 3: on time. A later
+    edit of `late_delivery_after_days` to 1 changes the agreed date of orders still travelling, not
+    the one this order had: it is kept on the order, and the rebuild reads it."""
+    order = bring(place_order, seller, Status.IN_DELIVERY)
+    Parcel.objects.filter(order=order).update(group="in_transit", found_at=clock_now())
+    clock.move_to(datetime.combine(order.ship_by + timedelta(days=2), datetime.min.time(), tzinfo=KYIV).replace(hour=12))
+    order_hand_over(order=Order.objects.get(pk=order.pk))
+    received = Order.objects.get(pk=order.pk)
+    assert received.deliver_by == received.ship_by + timedelta(days=3)
+    assert sum(day.delivered_on_time for day in StoreDay.objects.all()) == 1
+    policy = PlatformPolicy.get()
+    policy.late_delivery_after_days = 1
+    policy.save()
+    calendar.forget()
+    assert differences() == []
+    # without the kept date the rebuild would judge it late by the new policy
+    Order.objects.filter(pk=order.pk).update(deliver_by=None)
+    assert [(d[2].get("delivered_on_time"), d[3].get("delivered_on_time")) for d in differences()] == [(1, None)]
 
 
 def clock_now():

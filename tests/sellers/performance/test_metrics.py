@@ -23,7 +23,7 @@ def sums(store):
 
 def test_a_received_order_counts_in_orders_shipments_tracking_and_delivery(place_order, seller, store, clock):
     order = bring(place_order, seller, Status.IN_DELIVERY)
-    Parcel.objects.filter(order=order).update(group="in_transit")
+    Parcel.objects.filter(order=order).update(group="in_transit", found_at=mclock.now())
     from orders.services import order_hand_over
 
     order_hand_over(order=Order.objects.get(pk=order.pk))
@@ -91,7 +91,7 @@ def test_a_shipment_after_the_ship_by_day_is_late_and_the_delivery_is_judged_by_
     from tests.orders.support import ship
 
     order = ship(seller, Order.objects.get(pk=order.pk))
-    Parcel.objects.filter(order=order).update(group="in_transit")
+    Parcel.objects.filter(order=order).update(group="in_transit", found_at=mclock.now())
     from orders.services import order_hand_over
 
     order_hand_over(order=Order.objects.get(pk=order.pk))
