@@ -125,6 +125,9 @@ BUYER_PARAMS = frozenset(
         "request_message",
         "request_answer",
         "request_new_date",
+        # a re-order offer (docs/rules.md §10)
+        "discount_kind",
+        "discount",
     }
 )
 

@@ -96,8 +96,10 @@ def contribution(
                 c["tracking_valid"] = int(parcel is not None)
             if status == Status.RECEIVED:
                 c["delivered"] = 1
-                agreed = order.get("deliver_by") or (parcel or {}).get("scheduled_delivery") or (
-                    ship_by + timedelta(days=late_days) if ship_by else None
+                agreed = (
+                    order.get("deliver_by")
+                    or (parcel or {}).get("scheduled_delivery")
+                    or (ship_by + timedelta(days=late_days) if ship_by else None)
                 )
                 if dues is not None and agreed is not None and order.get("deliver_by") is None:
                     dues[order["id"]] = agreed
@@ -149,9 +151,7 @@ def compute(
     for order in orders:
         key = (order["store_id"], kyiv_date(order["status_changed_at"]))
         days[key].update(
-            contribution(
-                order, history[order["id"]], parcels.get(order["id"]), requests[order["id"]], late_days, dues
-            )
+            contribution(order, history[order["id"]], parcels.get(order["id"]), requests[order["id"]], late_days, dues)
         )
     return days
 

@@ -77,7 +77,13 @@ def reorder_offer(
         )
         stamp(offer, actor, "reorder_offer")
         offer.save()
-        notify("reorder_offered", order=order)
+        notify(
+            "reorder_offered",
+            order=order,
+            discount_kind=str(offer.discount_kind),
+            discount=str(offer.discount),
+            expires_at=offer.expires_at,
+        )
     return offer
 
 

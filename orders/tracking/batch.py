@@ -23,9 +23,9 @@ from notifications.services import notify_each
 from ..carriers.base import ParcelState, StateGroup
 from ..choices import Status
 from ..models import Order
+from ..rows import insert_rows, update_rows
 from ..services.handover import orders_cancel_refused, orders_hand_over
 from . import effects, schedule
-from ..rows import insert_rows, update_rows
 from .models import Parcel, TrackingEvent
 
 # What apply() saves of a parcel.

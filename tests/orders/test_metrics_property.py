@@ -469,7 +469,9 @@ def test_a_policy_edit_after_delivery_moves_no_past_on_time_figure(place_order, 
     the one this order had: it is kept on the order, and the rebuild reads it."""
     order = bring(place_order, seller, Status.IN_DELIVERY)
     Parcel.objects.filter(order=order).update(group="in_transit", found_at=clock_now())
-    clock.move_to(datetime.combine(order.ship_by + timedelta(days=2), datetime.min.time(), tzinfo=KYIV).replace(hour=12))
+    clock.move_to(
+        datetime.combine(order.ship_by + timedelta(days=2), datetime.min.time(), tzinfo=KYIV).replace(hour=12)
+    )
     order_hand_over(order=Order.objects.get(pk=order.pk))
     received = Order.objects.get(pk=order.pk)
     assert received.deliver_by == received.ship_by + timedelta(days=3)

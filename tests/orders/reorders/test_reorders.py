@@ -5,17 +5,19 @@ discount that never takes the total below zero; the offer expires; one acceptanc
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from marketplace import calendar
+from marketplace import calendar, formats
 from marketplace import clock as platform_clock
 from marketplace.errors import NotAllowed, RuleViolation
 from marketplace.models import PlatformPolicy
 from notifications.models import OutboxMessage
+from notifications.rendering import render
 from orders.choices import CancelReason, Status
 from orders.models import Order, ReorderOffer
 from orders.reorders.models import DiscountKind, ReorderState
@@ -65,6 +67,27 @@ def test_acceptance_places_a_linked_priority_order_accepted_with_the_stock_reser
     assert ReorderOffer.objects.get(original=expired).state == ReorderState.ACCEPTED
     assert fetch(expired).status == Status.CANCELLED  # the old order stays as it was
     assert OutboxMessage.objects.filter(event="reorder_accepted", audience="store", order=new).exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "words"),
+    [
+        (DiscountKind.PERCENT, Decimal("12.5"), "Discount on the goods: 12.50 %."),
+        (DiscountKind.AMOUNT, Decimal("1250"), "Discount on the goods: ₴1,250.00."),
+        (DiscountKind.NONE, Decimal(0), None),
+    ],
+)
+def test_the_buyers_offer_email_states_the_discount_and_until_when(expired, seller, kind, value, words):
+    made = offer(seller, expired, kind, value)
+    row = OutboxMessage.objects.get(event="reorder_offered", audience="buyer", order=expired, channel="email")
+    email = render(row.template, language="en", audience=row.audience, channel=row.channel, facts=row.context)
+    text = email["text"]
+    if words:
+        assert words in text
+    else:
+        assert "Discount" not in text
+    assert "The offer holds until" in text and formats.when(made.expires_at, "day", "en") in text
+    assert (words or "The offer holds until") in email["html"]
 
 
 def test_a_percentage_discount_lowers_every_unit_price(expired, seller):
@@ -202,3 +225,9 @@ def test_the_seller_offers_in_the_cabinet_and_the_buyer_accepts_on_the_public_pa
     again = buyer.post(reverse("orders:public_reorder_answer", args=[expired.public_token]), {"answer": "accept"})
     assert again.status_code == 422 and b"already accepted" in again.content
     assert Order.objects.filter(reorder_of=expired).count() == 1
+
+    # The cabinet's list marks the re-order, first in line, and no other order.
+    listed = client.get(reverse("cabinet:order_list"), {"tab": "all"}).content.decode()
+    rows = re.findall(r'<tr class="[^"]*" data-order="(\d+)">(.*?)</tr>', listed, re.S)
+    marked = [int(pk) for pk, cells in rows if "tag-priority" in cells]
+    assert marked == [new.pk] and int(rows[0][0]) == new.pk and len(rows) >= 2
