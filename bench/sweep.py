@@ -29,6 +29,7 @@ import pstats
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -235,6 +236,68 @@ RAW_OUTBOX_MODERATORS = (
 )
 
 
+# The stores' day counters of the batch (orders.performance.contribution of an expired order), in one
+# INSERT … SELECT … ON CONFLICT: the status changes from each order's history by a window, the first
+# shipment, the parcels found by the end and the buyers' cancellation requests.
+_RAW_COUNTERS = {
+    "orders": "count(*)",
+    "expired": "count(*)",
+    "seller_fault": "count(*) FILTER (WHERE %(against)s)",
+    "new_left": "sum(per.new_left)",
+    "new_excellent": "sum(per.new_excellent)",
+    "new_acceptable": "sum(per.new_acceptable)",
+    "accepted_left": "sum(per.accepted_left)",
+    "accepted_excellent": "sum(per.accepted_excellent)",
+    "accepted_acceptable": "sum(per.accepted_acceptable)",
+    "shipped": "count(ship.id)",
+    "shipped_late": "count(*) FILTER (WHERE (ship.history_date AT TIME ZONE 'Europe/Kyiv')::date > ship.ship_by)",
+    "carrier_shipped": "count(*) FILTER (WHERE ship.status = 'in_delivery' AND o.delivery_method = ANY(%(carrier)s))",
+    "tracking_valid": (
+        "count(*) FILTER (WHERE ship.status = 'in_delivery' AND o.delivery_method = ANY(%(carrier)s) AND EXISTS ("
+        "SELECT 1 FROM orders_parcel p WHERE p.order_id = o.id AND p.found_at <= o.status_changed_at))"
+    ),
+    "requests": "coalesce(sum(r.n), 0)",
+    "requests_answered": "coalesce(sum(r.answered), 0)",
+}
+
+
+def raw_metrics_sql() -> str:
+    from sellers.performance.models import COUNTERS
+
+    columns = ", ".join(COUNTERS)
+    values = ", ".join(_RAW_COUNTERS.get(name, "0") for name in COUNTERS)
+    updates = ", ".join(f"{name} = sellers_storeday.{name} + excluded.{name}" for name in COUNTERS)
+    timed = []
+    for status in ("new", "accepted"):
+        left = f"p_status = '{status}' AND status <> '{status}' AND (status <> 'cancelled' OR %(against)s)"
+        timed += [
+            f"count(*) FILTER (WHERE {left}) AS {status}_left",
+            f"count(*) FILTER (WHERE {left} AND (p_ex IS NULL OR history_date < p_ex)) AS {status}_excellent",
+            f"count(*) FILTER (WHERE {left} AND (p_acc IS NULL OR history_date < p_acc)) AS {status}_acceptable",
+        ]
+    return f"""
+    WITH h AS (
+        SELECT id, history_id, status, history_date, ship_by, lag(status) OVER w AS p_status,
+            lag(excellent_deadline) OVER w AS p_ex, lag(acceptable_deadline) OVER w AS p_acc
+        FROM orders_historicalorder WHERE id = ANY(%(ids)s)
+        WINDOW w AS (PARTITION BY id ORDER BY history_date, history_id)
+    ), per AS (SELECT id, {", ".join(timed)} FROM h GROUP BY id
+    ), ship AS (
+        SELECT DISTINCT ON (id) id, status, history_date, ship_by FROM h
+        WHERE status <> p_status AND status IN ('in_delivery', 'awaiting_pickup') ORDER BY id, history_date, history_id
+    )
+    INSERT INTO sellers_storeday (store_id, day, {columns})
+    SELECT o.store_id, (o.status_changed_at AT TIME ZONE 'Europe/Kyiv')::date, {values}
+    FROM orders_order o JOIN per ON per.id = o.id LEFT JOIN ship ON ship.id = o.id
+    LEFT JOIN LATERAL (
+        SELECT count(*) AS n, count(*) FILTER (WHERE q.answered_at < q.expires_at) AS answered
+        FROM orders_orderrequest q WHERE q.order_id = o.id AND q.kind = 'buyer_cancel' AND q.state <> 'withdrawn'
+    ) r ON true
+    WHERE o.id = ANY(%(ids)s) GROUP BY 1, 2
+    ON CONFLICT (store_id, day) DO UPDATE SET {updates}
+    """
+
+
 def raw_sql_expire(now, batch_size: int = 500) -> dict[str, int]:
     """The floor: every due order expired by set-based SQL, one transaction per batch."""
     from django.db import connection, transaction
@@ -246,6 +309,7 @@ def raw_sql_expire(now, batch_size: int = 500) -> dict[str, int]:
     from sellers.models import Offer
 
     p = platform_rules()
+    metrics = raw_metrics_sql().replace("%(against)s", "TRUE" if p["against_seller"] else "FALSE")
     written = {"orders": 0, "outbox": 0, "offers": 0}
     actor = Actor.platform()
     while True:
@@ -255,9 +319,10 @@ def raw_sql_expire(now, batch_size: int = 500) -> dict[str, int]:
             ids = [row[0] for row in cur.fetchall()]
             if not ids:
                 return written
-            params |= {"ids": ids, "percent": p["percent"], "batch": str(ids[0])}
+            params |= {"ids": ids, "percent": p["percent"], "batch": str(ids[0]), "carrier": p["carrier"]}
             record_saved(Order, ids, date=now, actor=actor, action="expire", reason=p["reason"])
             cur.execute(RAW_FEES, params)
+            cur.execute(metrics, params)
             for statement in (RAW_OUTBOX_BUYERS, RAW_OUTBOX_STORES, RAW_OUTBOX_MODERATORS):
                 cur.execute(statement, params)
                 written["outbox"] += cur.rowcount
@@ -273,9 +338,17 @@ def raw_sql_expire(now, batch_size: int = 500) -> dict[str, int]:
 def platform_rules() -> dict:
     """The expiry reason of a `new` order and the fee, as the policy says (read once)."""
     from marketplace.calendar import platform
+    from orders.choices import CARRIER_METHODS, REASONS
 
     p = platform()
-    return {"reason": p.rules["new"].on_expiry, "percent": p.fee_percent}
+    reason = p.rules["new"].on_expiry
+    return {
+        "reason": reason,
+        "percent": p.fee_percent,
+        "against_seller": REASONS[reason].against_seller,
+        "carrier": [str(m) for m in CARRIER_METHODS],
+        "late_days": p.late_delivery_after_days,
+    }
 
 
 def counts(ids):
@@ -301,6 +374,7 @@ def main() -> None:
     from django.db import connection
 
     from marketplace import clock
+    from orders import performance
     from orders.models import Order
     from orders.sweep import sweep
 
@@ -337,10 +411,13 @@ def main() -> None:
     profiler = cProfile.Profile() if "--profile" in sys.argv else None
     elapsed = {"raw": 0.0, "sweep": 0.0}
     done = {"raw": 0, "sweep": 0}
+    days_before = performance.stored()
+    expired_ids: list[int] = []
     written = {"raw_outbox": 0, "raw_offers": 0, "history": 0, "fees": 0, "outbox": 0}
     for round_ in range(DUE_ROUNDS):
         for i, phase in enumerate(("raw", "sweep") if round_ % 2 == 0 else ("sweep", "raw")):
             due = make_due(DUE_PER_ROUND, skip=(2 * round_ + i) * DUE_PER_ROUND)
+            expired_ids += due
             if phase == "raw":
                 start = time.perf_counter()
                 raw = raw_sql_expire(clock.now())
@@ -366,6 +443,16 @@ def main() -> None:
                 for key in ("history", "fees", "outbox"):
                     written[key] += after[key] - before[key]
             done[phase] += len(due)
+    # Both counted the same day counters: what they added equals the one definition's recomputation.
+    added = performance.stored()
+    for key, counters in days_before.items():
+        added[key] = added.get(key, Counter()) - counters
+    expected = performance.compute(
+        list(Order.objects.filter(pk__in=expired_ids).values(*performance.ORDER_FIELDS)),
+        platform_rules()["late_days"],
+    )
+    assert {k: +v for k, v in added.items() if +v} == {k: +v for k, v in expected.items() if +v}, "day counters differ"
+    print(f"day counters: the floor's and the sweep's equal a recomputation of {len(expired_ids):,} orders", flush=True)
     if profiler:  # the top of the due sweep, for docs/benchmarks.md (times inflated by the profiler)
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
     figures["raw_sql_per_s"] = round(done["raw"] / elapsed["raw"])
