@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from celery import shared_task
 from django.db import connection, transaction
 from django.db.models import Q
+from psycopg.types.datetime import TimestamptzLoader
 
 from marketplace import clock
 from marketplace.calendar import platform as current_platform
@@ -111,17 +112,26 @@ def contribution(
     return +c  # zeros dropped
 
 
-def _history_rows(order_ids: list[int]):
-    """The orders' history rows (HISTORY_FIELDS dicts) in order. On PostgreSQL read by a plain cursor:
-    the values need no conversion there, and Django's per-field converters were a fifth of an expiry
-    batch's time (issue 16); SQLite converts its text dates through the queryset."""
-    rows = Order.history.filter(id__in=order_ids).order_by("id", "history_date", "history_id")
+def _plain(queryset, fields: tuple[str, ...], sql: str, params: list) -> list[dict]:
+    """Rows of `fields` as dicts: on PostgreSQL `sql` (our own, one array parameter of ids) read by a
+    plain cursor with psycopg's own (C) timestamp loader — Django's Python loader, its per-field
+    converters and a placeholder per id were a fifth of an expiry batch's time (issue 16), for the
+    same aware datetimes; elsewhere (SQLite converts its text dates) the equivalent `queryset`."""
     if connection.vendor != "postgresql":
-        return rows.values(*HISTORY_FIELDS)
-    sql, params = rows.values_list(*HISTORY_FIELDS).query.sql_with_params()
+        return list(queryset.values(*fields))
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [dict(zip(HISTORY_FIELDS, row, strict=True)) for row in cursor.fetchall()]
+        raw = cursor.cursor
+        raw.adapters.register_loader("timestamptz", TimestamptzLoader)
+        raw.execute(sql, params)
+        return [dict(zip(fields, row, strict=True)) for row in raw.fetchall()]
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+PARCEL_FIELDS = ("order_id", "scheduled_delivery", "found_at")
+REQUEST_FIELDS = ("order_id", "answered_at", "expires_at")
 
 
 def _facts(orders: list[dict]):
@@ -131,22 +141,39 @@ def _facts(orders: list[dict]):
     order_ids = [o["id"] for o in orders]
     ended_at = {o["id"]: o["status_changed_at"] for o in orders}
     history: dict[int, list[dict]] = defaultdict(list)
-    for row in _history_rows(order_ids):
+    rows = _plain(
+        Order.history.filter(id__in=order_ids).order_by("id", "history_date", "history_id"),
+        HISTORY_FIELDS,
+        f"SELECT {', '.join(HISTORY_FIELDS)} FROM {_table(Order.history.model)} "  # noqa: S608 - our names
+        "WHERE id = ANY(%s) ORDER BY id, history_date, history_id",
+        [order_ids],
+    )
+    for row in rows:
         history[row["id"]].append(row)
     parcels: dict[int, dict] = {}
-    for row in (
-        Parcel.objects.filter(order_id__in=order_ids, found_at__isnull=False)
-        .order_by("order_id", "-active", "-created_at")
-        .values("order_id", "scheduled_delivery", "found_at")
-    ):
+    rows = _plain(
+        Parcel.objects.filter(order_id__in=order_ids, found_at__isnull=False).order_by(
+            "order_id", "-active", "-created_at"
+        ),
+        PARCEL_FIELDS,
+        f"SELECT {', '.join(PARCEL_FIELDS)} FROM {_table(Parcel)} "  # noqa: S608 - our names
+        "WHERE order_id = ANY(%s) AND found_at IS NOT NULL ORDER BY order_id, active DESC, created_at DESC",
+        [order_ids],
+    )
+    for row in rows:
         if row["found_at"] <= ended_at[row["order_id"]]:
             parcels.setdefault(row["order_id"], row)
     requests: dict[int, list[dict]] = defaultdict(list)
-    for row in (
-        OrderRequest.objects.filter(order_id__in=order_ids, kind=RequestKind.BUYER_CANCEL)
-        .exclude(state=RequestState.WITHDRAWN)
-        .values("order_id", "answered_at", "expires_at")
-    ):
+    rows = _plain(
+        OrderRequest.objects.filter(order_id__in=order_ids, kind=RequestKind.BUYER_CANCEL).exclude(
+            state=RequestState.WITHDRAWN
+        ),
+        REQUEST_FIELDS,
+        f"SELECT {', '.join(REQUEST_FIELDS)} FROM {_table(OrderRequest)} "  # noqa: S608 - our names
+        "WHERE order_id = ANY(%s) AND kind = %s AND state <> %s",
+        [order_ids, str(RequestKind.BUYER_CANCEL), str(RequestState.WITHDRAWN)],
+    )
+    for row in rows:
         requests[row["order_id"]].append(row)
     return history, parcels, requests
 
