@@ -40,7 +40,7 @@ from benchenv import setup_django  # noqa: E402
 # The indexes the cabinet's list needs (orders/models.py; the list orders by
 # acceptable_deadline ASC NULLS LAST, created_at DESC, id DESC; see sellers/cabinet/selectors.py).
 # --no-indexes drops them to show what they are worth.
-LIST_INDEXES = ("order_store_status_deadline", "order_store_deadline_all")
+LIST_INDEXES = ("order_store_status_deadline", "order_store_deadline_all", "order_store_open_list")
 
 
 FLOOR_URLCONF = "bench_cabinet_urls"

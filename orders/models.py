@@ -131,6 +131,13 @@ class Order(ConcurrentTransitionMixin, models.Model):
                 name="order_store_deadline",
                 condition=Q(status__in=OPEN_STATUSES),
             ),
+            # The cabinet's list of a store's open orders in its order: priority re-orders first
+            # (docs/rules.md §10), then by deadline; read in index order, no sort of the open orders.
+            models.Index(
+                fields=["store", "-priority", "acceptable_deadline", "-created_at", "-id"],
+                name="order_store_open_list",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
             # Counting a store's recent expiries (the restriction threshold) reads only expiries.
             models.Index(
                 fields=["store", "status_changed_at"],

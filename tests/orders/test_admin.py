@@ -309,9 +309,10 @@ def test_the_deadline_filters_cost_a_fixed_number_of_queries(moderator_client, p
 @pytest.mark.parametrize(
     ("deadline", "index"),
     [
-        ("overdue", "order_store_deadline"),
-        ("within_hour", "order_store_deadline"),
-        ("expired_today", "order_store_expiries"),
+        # either partial index of open orders (the list's one also holds the deadline)
+        ("overdue", ("order_store_deadline", "order_store_open_list")),
+        ("within_hour", ("order_store_deadline", "order_store_open_list")),
+        ("expired_today", ("order_store_expiries",)),
     ],
 )
 def test_each_deadline_filter_can_use_its_partial_index(moderator_client, deadline, index):
@@ -328,4 +329,4 @@ def test_each_deadline_filter_can_use_its_partial_index(moderator_client, deadli
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert index in plan, plan
+    assert any(name in plan for name in index), plan
