@@ -229,12 +229,12 @@ def orders_ended(orders, *, now: datetime | None = None, parcels: dict[int, dict
     facts = [{name: getattr(o, name) for name in ORDER_FIELDS} for o in ended]
     dues: dict[int, date] = {}
     add(compute(facts, current_platform().late_delivery_after_days, reported=parcels, dues=dues))
-    if dues:
-        # Kept on the order, so a later policy edit or carrier report does not move its past day.
-        for order in ended:
-            if order.pk in dues:
-                order.deliver_by = dues[order.pk]
-        update_rows(Order, [o for o in ended if o.pk in dues], ["deliver_by"])
+    # The agreed delivery dates are kept on the orders: a later policy edit or carrier report does
+    # not move their past day.
+    kept = [o for o in ended if o.pk in dues]
+    for order in kept:
+        order.deliver_by = dues[order.pk]
+    update_rows(Order, kept, ["deliver_by"])  # nothing to do for none
     if any(o.cancel_reason in EXPIRY_REASONS for o in ended):
         # After expiries the thresholds are looked at at once (docs/rules.md §10), once committed.
         # In the worker, not in the sweep's own pass: a batch of expiries is not held up by it.

@@ -155,4 +155,4 @@ def apply_batch(changing: list[tuple[Parcel, ParcelState | None]], *, now: datet
     return applied
 
 
-__all__ = ["Applied", "apply_batch", "insert_rows", "update_rows"]
+__all__ = ["Applied", "apply_batch"]
