@@ -1,4 +1,6 @@
-"""Case-insensitive search for every alphabet on SQLite too (`make run` runs on SQLite).
+"""What the database backends do differently, made the same.
+
+Case-insensitive search for every alphabet on SQLite too (`make run` runs on SQLite).
 
 SQLite's LIKE and lower() fold ASCII letters only: `buyer_name__icontains="лисенко"` finds no
 "Лисенко" there, while PostgreSQL's UPPER() folds Cyrillic. Each SQLite connection gets a
@@ -7,6 +9,8 @@ sides through it; on PostgreSQL the lookup is Django's own (UPPER … LIKE UPPER
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from django.db.backends.signals import connection_created
 from django.db.models import Field
@@ -37,3 +41,12 @@ def install() -> None:
     """Called once from MarketplaceConfig.ready()."""
     connection_created.connect(register_sqlite_functions, dispatch_uid="marketplace.db.sqlite_functions")
     Field.register_lookup(UnicodeIContains)
+
+
+def aware(value: datetime | str) -> datetime:
+    """A datetime read by a plain cursor as the ORM would give it: PostgreSQL's are aware
+    already; SQLite hands back its stored UTC as a naive datetime (or as text where it cannot
+    tell the column's type, as in a UNION)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from django.contrib.auth import get_user_model
-from django.db import models
+from django.db import connection, models
 from django.template.defaultfilters import yesno
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from marketplace.actors import ActorKind
 from marketplace.calendar import platform
+from marketplace.db import aware
 from marketplace.formats import money, when
 from marketplace.models import ProcessingPolicy
 from marketplace.worktime import KYIV
@@ -22,6 +24,10 @@ from .carriers.base import StateGroup
 from .choices import EXPIRY_REASONS, OPEN_STATUSES, CancelReason, DeliveryMethod
 from .deadlines import at_deadline
 from .models import CallAttempt, Order, OrderComment, OrderItem, Parcel, TrackingEvent
+
+# The history models themselves: `Order.history` builds a new manager class on every access.
+HistoricalOrder = Order.history.model
+HistoricalOrderItem = OrderItem.history.model
 
 # Order fields whose changes the timeline shows (bookkeeping columns are left out).
 _HIDDEN_FIELDS = {
@@ -230,7 +236,9 @@ def order_timeline(order: Order) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = []
 
     records = list(
-        Order.history.filter(id=order.pk).select_related("history_user").order_by("history_date", "history_id")
+        HistoricalOrder.objects.filter(id=order.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
     )
     previous = None
     for record in records:
@@ -250,7 +258,7 @@ def order_timeline(order: Order) -> list[TimelineEntry]:
 
     last_item: dict[int, object] = {}
     for record in (
-        OrderItem.history.filter(order_id=order.pk)
+        HistoricalOrderItem.objects.filter(order_id=order.pk)
         .select_related("history_user")
         .order_by("history_date", "history_id")
     ):
@@ -291,30 +299,18 @@ def order_timeline(order: Order) -> list[TimelineEntry]:
 
 
 def _seller_notes(order: Order) -> list[TimelineEntry]:
-    """The seller-only comments and call attempts, in one query (a UNION of the two tables)."""
-    user = get_user_model()
-    who = ("first_name", "last_name", user.USERNAME_FIELD)
-    comments = OrderComment.objects.filter(order_id=order.pk).values_list(
-        models.Value("comment", output_field=models.CharField()),
-        "id",
-        "created_at",
-        "text",
-        models.Value("", output_field=models.CharField()),
-        *(f"author__{name}" for name in who),
-    )
-    calls = CallAttempt.objects.filter(order_id=order.pk).values_list(
-        models.Value("call", output_field=models.CharField()),
-        "id",
-        "called_at",
-        "note",
-        "outcome",
-        *(f"caller__{name}" for name in who),
-    )
+    """The seller-only comments and call attempts, in one query: a UNION ALL of the two tables
+    in plain SQL (`_notes_sql`). The ORM compiled the same UNION of two `values_list` in ten times
+    the query's own time, on every view of the order page (issue 16)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_notes_sql(), [order.pk, order.pk])
+        rows = cursor.fetchall()
     outcomes = dict(CallAttempt._meta.get_field("outcome").flatchoices)
     entries = []
     # Comments before calls of the same moment, each kind in its own order (created, id).
+    rows = [(kind, pk, aware(at), *rest) for kind, pk, at, *rest in rows]
     for kind, _pk, at, text, outcome, first, last, login in sorted(
-        comments.union(calls, all=True), key=lambda row: (row[2], row[0] == "call", row[1])
+        rows, key=lambda row: (row[2], row[0] == "call", row[1])
     ):
         actor = f"{first} {last}".strip() or login
         if kind == "comment":
@@ -323,6 +319,23 @@ def _seller_notes(order: Order) -> list[TimelineEntry]:
             action = str(outcomes.get(outcome, outcome))
             entries.append(TimelineEntry(at=at, kind="call", seller_only=True, actor=actor, action=action, text=text))
     return entries
+
+
+@cache
+def _notes_sql() -> str:
+    """The comments' and the calls' rows of one order (two parameters, its id twice): kind, id,
+    when, text, the call's outcome and the author's first name, last name and login."""
+    quote = connection.ops.quote_name
+    user = get_user_model()
+    users, login = quote(user._meta.db_table), quote(user._meta.get_field(user.USERNAME_FIELD).column)
+    who = f"u.first_name, u.last_name, u.{login}"
+    comments, calls = quote(OrderComment._meta.db_table), quote(CallAttempt._meta.db_table)
+    return (
+        f"SELECT 'comment', n.id, n.created_at, n.text, '', {who} "  # noqa: S608 - our own names
+        f"FROM {comments} n JOIN {users} u ON u.id = n.author_id WHERE n.order_id = %s "
+        f"UNION ALL SELECT 'call', c.id, c.called_at, c.note, c.outcome, {who} "
+        f"FROM {calls} c JOIN {users} u ON u.id = c.caller_id WHERE c.order_id = %s"
+    )
 
 
 def _merge_same_moment(entries: list[TimelineEntry]) -> list[TimelineEntry]:

@@ -57,6 +57,24 @@ with time_machine.travel(datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/K
         pass
     left = OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, channel="email").count()
     assert left == 0 and len(mail.outbox) >= pending, (left, len(mail.outbox), pending)
+
+    # The order page's journal reads comments and calls by a plain cursor (orders.selectors):
+    # SQLite's naive text dates come back aware, in the order written.
+    from marketplace.actors import Actor
+    from orders.selectors import order_timeline
+    from orders.services import order_call_log, order_comment_add
+
+    from datetime import timedelta
+    from sellers.models import StoreMember
+
+    owner = StoreMember.objects.filter(role=StoreMember.Role.OWNER).select_related("user").first()
+    order = Order.objects.filter(store_id=owner.store_id).order_by("pk").first()
+    seller = Actor.seller(owner.user)
+    order_comment_add(actor=seller, order=order, text="Asked for a gift wrap")
+    order_call_log(actor=seller, order=order, outcome="no_answer", note="")
+    notes = [e for e in order_timeline(order) if e.seller_only]
+    utc = timedelta(0)
+    assert [(e.kind, e.at.utcoffset()) for e in notes][-2:] == [("comment", utc), ("call", utc)], notes
     print(f"orders={total} label={paginator.label} e-mails={len(mail.outbox)}")
 """
 

@@ -39,3 +39,15 @@ def test_one_buyer_side_cancellation_is_not_poor(place_order):
     mark(order, status=Status.CANCELLED, cancel_reason=CancelReason.BUYER_UNREACHABLE)
     assert not buyer_history(VALID_PHONE).is_poor
     assert buyer_history("+380671112233").orders == 0
+
+
+def test_a_mutual_cancellation_costs_a_second_query_and_counts_only_on_a_buyer_side_ground(
+    place_order, django_assert_num_queries
+):
+    """Cancelled by agreement without the store's request on a buyer-side ground (the buyer's
+    own cancellation request, say): not the buyer's fault, and the check takes its own query."""
+    order = place_order()
+    mark(order, status=Status.CANCELLED, cancel_reason=CancelReason.MUTUAL)
+    with django_assert_num_queries(2):
+        history = buyer_history(VALID_PHONE)
+    assert (history.orders, history.mistaken, history.buyer_side_cancellations) == (1, 0, 0)

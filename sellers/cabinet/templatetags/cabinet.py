@@ -31,8 +31,9 @@ def form_group(context, group: str):
 
 
 @register.inclusion_tag("cabinet/_lazy_form.html", takes_context=True)
-def lazy_form(context, group: str):
+def lazy_form(context, group: str, anchor: str = ""):
     """Where a form group comes the first time the seller opens its <details> (htmx; the
     attributes sit on this placeholder, so the forms that replace it inherit none of them);
-    without JavaScript, a link to the page with the group open."""
-    return {"group": group, "form_url": context["form_url"]}
+    without JavaScript, a link to the page with the group open, at `anchor` (the <details>' id,
+    `edit-<group>` unless given)."""
+    return {"group": group, "form_url": context["form_url"], "anchor": anchor or f"edit-{group}"}

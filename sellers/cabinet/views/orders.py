@@ -64,7 +64,7 @@ from ..selectors import (
     tracking_problems,
 )
 from .base import SESSION_STORE, cabinet_view, int_param, member_order
-from .requests import request_panel
+from .requests import REQUEST_FORM_GROUPS, request_panel
 
 # --- the list ------------------------------------------------------------------------------
 
@@ -223,6 +223,7 @@ def _order_context(request, order: Order, bound: dict, opened: str = "") -> dict
     # The groups rendered in the page: a refused one, the one the plain link asked for, and the
     # tracking number's when the carrier does not know it (its <details> is open then).
     inline = {group for group, names in FORM_GROUPS.items() if group == opened or any(n in bound for n in names)}
+    inline |= {group for group in REQUEST_FORM_GROUPS if group == opened or group in bound}
     if tracking and "not_found" in tracking["problems"]:
         inline.add("ttn")
     # The request panel: what orders.requests.rules.request_actions allows the store (docs/rules.md §6).
@@ -350,18 +351,24 @@ def _detail_url(order) -> str:
 
 @cabinet_view
 def order_form_view(request, pk: int):
-    """One group of the order page's editing forms (FORM_GROUPS, `?form=`), asked for when the
-    seller opens its <details>: htmx gets the fragment; a plain link (no JavaScript) gets the
-    whole page with the group open. Whether the group's forms exist is `order_forms`' answer,
-    the same as the page's; one the order no longer takes reloads the page."""
+    """One group of the order page's editing forms (FORM_GROUPS and the request panel's
+    REQUEST_FORM_GROUPS, `?form=`), asked for when the seller opens its <details>: htmx gets the
+    fragment; a plain link (no JavaScript) gets the whole page with the group open. Whether the
+    group's forms exist is `order_forms`' answer (the panel's `request_panel`), the same as the
+    page's; one the order no longer takes reloads the page."""
     order = member_order(request, pk)  # another store's order: 404 whatever the method
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     group = request.GET.get("form", "")
-    if group not in FORM_GROUPS:
+    if group not in FORM_GROUPS and group not in REQUEST_FORM_GROUPS:
         raise Http404("No such form.")
     if not request.htmx:
         return render_order(request, order, opened=group)
+    if group in REQUEST_FORM_GROUPS:  # the request panel's, by the panel's own answer
+        form = request_panel(order, {})["forms"].get(group)
+        if form is None:
+            return HttpResponseClientRefresh()
+        return render(request, f"cabinet/order_forms/{group}.html", {"order": order, "form": form})
     items = _items(order)
     available = order_forms(order, items, {})
     if not any(name in available for name in FORM_GROUPS[group]):

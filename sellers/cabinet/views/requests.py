@@ -151,6 +151,12 @@ REQUEST_ACTIONS: dict[str, RequestActionSpec] = {
 }
 
 
+# The panel's forms that wait in a closed <details>, each rendered when the seller opens it (an
+# htmx GET of `order_form`, as the order page's FORM_GROUPS): asking the buyer to move the date or
+# to cancel. The open request's answer, thread and withdrawal stay in the page.
+REQUEST_FORM_GROUPS = ("request_move", "request_cancel")
+
+
 @dataclass
 class PastRequest:
     request: OrderRequest

@@ -86,6 +86,44 @@ def test_an_order_without_requests_offers_both_seller_requests(manager_client, o
     assert 'id="request-move"' in html(response) and 'id="request-cancel"' in html(response)
 
 
+def form_url(order, group: str) -> str:
+    return reverse("cabinet:order_form", args=[order.pk]) + f"?form={group}"
+
+
+REQUEST_GROUP_FIELDS = {
+    "request_move": 'name="request_move-new_date"',
+    "request_cancel": 'name="request_cancel-ground"',
+}
+
+
+def test_the_request_forms_come_when_the_seller_opens_them(manager_client, order):
+    """Both asks wait in closed <details>: the page renders neither form's widgets, each is one
+    htmx GET away (a plain link without JavaScript opens the page with it), and the fragment posts
+    to the request's action."""
+    page_html = html(page(manager_client, order))
+    for group, field in REQUEST_GROUP_FIELDS.items():
+        assert field not in page_html, group
+        assert f'hx-get="{form_url(order, group)}"' in page_html, group
+        anchor = group.replace("_", "-")
+        assert f'href="{form_url(order, group)}#{anchor}"' in page_html, group
+        fragment = manager_client.get(form_url(order, group), HTTP_HX_REQUEST="true")
+        assert fragment.status_code == 200 and "<html" not in html(fragment)
+        action = reverse(f"cabinet:order_{group}", args=[order.pk])
+        assert f'action="{action}"' in html(fragment) and field in html(fragment), group
+        plain = html(manager_client.get(form_url(order, group)))
+        assert f'<details class="edit" id="{anchor}" open>' in plain and field in plain, group
+        other = next(f for g, f in REQUEST_GROUP_FIELDS.items() if g != group)
+        assert other not in plain, group  # the other one still waits
+
+
+def test_a_request_form_the_order_no_longer_takes_reloads_the_page(manager_client, order, seller):
+    seller_request(order, seller)  # one open request per order: neither ask is offered now
+    for group in REQUEST_GROUP_FIELDS:
+        response = manager_client.get(form_url(order, group), HTTP_HX_REQUEST="true")
+        assert response.status_code == 200 and response.headers["HX-Refresh"] == "true", group
+        assert REQUEST_GROUP_FIELDS[group] not in html(response)
+
+
 def test_a_terminal_order_offers_nothing(manager_client, order, seller):
     from orders.services import order_cancel
 
