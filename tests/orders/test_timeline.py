@@ -147,3 +147,21 @@ def test_moments_in_kyiv_time_booleans_as_words_and_none_as_a_dash(language, mom
         assert _display(visit, datetime(2026, 11, 24, 13, 30, tzinfo=UTC)) == moment
         assert (_display(flag, True), _display(flag, False)) == (yes, no)
         assert _display(visit, None) == _display(Order._meta.get_field("delivery_cost"), None) == "—"
+
+
+def test_each_entry_names_who_made_it(place_order, seller, manager, offers):
+    """The order's and its items' history name the user behind a change (the seller's first name
+    or login) beside the kind of actor; the buyer's placing and the platform's changes name none."""
+    from marketplace.actors import ActorKind
+    from orders.services import order_items_update, order_open
+
+    order = order_open(actor=seller, order=place_order([(offers[0], 2)]))
+    order = order_items_update(actor=seller, order=order, quantities={order.items.get().pk: 1})
+    manager.last_name = "Shevchuk"
+    manager.save()
+    entries = order_timeline(Order.objects.get(pk=order.pk))
+    seller_label = str(ActorKind.SELLER.label)
+    assert entries[0].actor == str(ActorKind.BUYER.label)  # placed on the storefront
+    assert [e.actor for e in entries[1:]] == [f"{seller_label}: Mykola Shevchuk"] * (len(entries) - 1)
+    quantity = str(order.items.model._meta.get_field("quantity").verbose_name)
+    assert any(change.field.endswith(quantity) for change in entries[-1].changes)

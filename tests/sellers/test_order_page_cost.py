@@ -19,10 +19,11 @@ from sellers.models import StoreMember
 from tests.conftest import make_store
 
 # Session, user, memberships, announcements; the order, its items, the buyer's history; the
-# timeline's three (order and item history, comments and calls in one UNION). An order never split
-# reads no split children, one without a tracking number no tracking events. What an accepted
-# order's page needs, at any store size.
-ORDER_PAGE_QUERIES = 12  # + the request panel's requests and disputes (docs/rules.md §6)
+# timeline's three (order and item history, comments and calls in one UNION); whether the order
+# has requests or disputes (the request panel reads them only then, docs/rules.md §6). An order
+# never split reads no split children, one without a tracking number no tracking events. What an
+# accepted order's page needs, at any store size.
+ORDER_PAGE_QUERIES = 11
 
 
 def url(order) -> str:

@@ -27,6 +27,7 @@ from orders.models import Dispute, Order, OrderRequest, RequestMessage
 from orders.requests import services
 from orders.requests.models import RequestKind, RequestState
 from orders.requests.rules import request_actions
+from orders.requests.selectors import requests_and_disputes
 
 from .. import forms_requests as rforms
 from ..selectors import DEFAULT_REQUEST_TAB, REQUEST_TAB_KEYS, REQUEST_TABS, request_counts, request_list
@@ -167,12 +168,11 @@ class PastRequest:
 def request_panel(order: Order, bound: dict) -> dict:
     """The order page's request panel: what `request_actions` allows the store now, the open
     request with its countdown and thread, the requests before it and the order's disputes
-    (with the moderators' decision and their note to the store). Two queries (the requests and
-    the disputes, which `request_actions` reads from), three when there are requests (their
-    threads). A refused form
+    (with the moderators' decision and their note to the store). One query when the order has
+    neither requests nor disputes, else up to three more (the requests and the disputes, which
+    `request_actions` reads from, and the requests' threads). A refused form
     (`bound`) stands in for a fresh one."""
-    requests = list(order.requests.all())  # newest first
-    disputes = list(Dispute.objects.filter(order=order).order_by("-opened_at", "-pk"))
+    requests, disputes = requests_and_disputes(order)  # each newest first
     actions = request_actions(order, ActorKind.SELLER, requests=requests, disputes=disputes)
     threads: dict[int, list[RequestMessage]] = {r.pk: [] for r in requests}
     if requests:
