@@ -455,6 +455,8 @@ def main() -> None:
     print(f"day counters: the floor's and the sweep's equal a recomputation of {len(expired_ids):,} orders", flush=True)
     if profiler:  # the top of the due sweep, for docs/benchmarks.md (times inflated by the profiler)
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
+        if os.environ.get("PROFILE_DUMP"):
+            profiler.dump_stats(os.environ["PROFILE_DUMP"])
     figures["raw_sql_per_s"] = round(done["raw"] / elapsed["raw"])
     figures["due_per_s"] = round(done["sweep"] / elapsed["sweep"])
     print(

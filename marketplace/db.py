@@ -1,5 +1,7 @@
 """What the database backends do differently, made the same.
 
+`field__any=values`: a list of values as one parameter on PostgreSQL (`AnyOf`).
+
 Case-insensitive search for every alphabet on SQLite too (`make run` runs on SQLite).
 
 SQLite's LIKE and lower() fold ASCII letters only: `buyer_name__icontains="лисенко"` finds no
@@ -12,9 +14,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from django.core.exceptions import EmptyResultSet
 from django.db.backends.signals import connection_created
-from django.db.models import Field
-from django.db.models.lookups import IContains
+from django.db.models import Field, ForeignObject
+from django.db.models.lookups import IContains, In
 
 
 def casefold(value):
@@ -37,10 +40,31 @@ class UnicodeIContains(IContains):
         return f"casefold({lhs_sql}) LIKE casefold({rhs_sql}) ESCAPE '\\'", (*lhs_params, *rhs_params)
 
 
+class AnyOf(In):
+    """`field__any=values`: Django's `IN (%s, %s, …)` everywhere but on PostgreSQL, where it is
+    `field = ANY(%s)` with the values as one array parameter. For the batches of hundreds of ids
+    the sweeps read and write: psycopg's client-side binding splits and quotes the IN's every
+    placeholder in Python, 4.9 ms for 500 ids where the same read by one array takes 0.6 (issue 16)."""
+
+    lookup_name = "any"
+
+    def as_postgresql(self, compiler, connection):
+        if not self.rhs_is_direct_value():  # a subquery: IN (SELECT …)
+            return super().as_sql(compiler, connection)
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        field = self.lhs.output_field
+        values = [field.get_db_prep_value(v, connection, prepared=True) for v in self.rhs if v is not None]
+        if not values:
+            raise EmptyResultSet  # as IN of nothing: no row, no query
+        return f"{lhs} = ANY(%s)", (*lhs_params, values)
+
+
 def install() -> None:
     """Called once from MarketplaceConfig.ready()."""
     connection_created.connect(register_sqlite_functions, dispatch_uid="marketplace.db.sqlite_functions")
     Field.register_lookup(UnicodeIContains)
+    Field.register_lookup(AnyOf)
+    ForeignObject.register_lookup(AnyOf)  # related fields look up only their own class's (`order_id__any`)
 
 
 def aware(value: datetime | str) -> datetime:

@@ -52,7 +52,7 @@ def record_saved(model, pks, *, date, actor: Actor, action: str, reason: str = "
     }
     aliases = {f"_h_{name}": value for name, value in stamp_values.items()}
     select = (
-        model._base_manager.filter(pk__in=list(pks))
+        model._base_manager.filter(pk__any=list(pks))
         .order_by()
         .annotate(**aliases)
         .values_list(*(model._meta.get_field(n).attname for n in tracked), *aliases)

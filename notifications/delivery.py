@@ -96,7 +96,7 @@ def claim(*, limit: int, now: datetime | None = None) -> tuple[uuid.UUID, list[O
         if not rows:
             return token, []
         until = now + lease()
-        OutboxMessage.objects.filter(pk__in=[row.pk for row in rows]).update(
+        OutboxMessage.objects.filter(pk__any=[row.pk for row in rows]).update(
             status=Status.SENDING,
             claim=token,
             claimed_at=now,

@@ -322,7 +322,7 @@ def _write(rows: dict[str, _Row], *, copy: bool = False) -> int:
     # Inside the caller's transaction no savepoint of its own (two statements less per batch): a
     # failure here fails the caller's transaction anyway.
     with transaction.atomic(savepoint=False):
-        found = OutboxMessage.objects.filter(dedupe_key__in=rows).order_by()  # no sort of the model's ordering
+        found = OutboxMessage.objects.filter(dedupe_key__any=list(rows)).order_by()  # no sort of the model's ordering
         existing = set(found.values_list("dedupe_key", flat=True))
         new = [row for key, row in rows.items() if key not in existing]
         if copy and new and transaction.get_connection().vendor == "postgresql":

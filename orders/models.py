@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from marketplace.actors import ActorKind
@@ -23,6 +23,7 @@ from .choices import (
     PaymentMethod,
     Status,
 )
+from .fsm import ConcurrentTransitions
 
 
 def new_public_token() -> str:
@@ -30,7 +31,7 @@ def new_public_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class Order(ConcurrentTransitionMixin, models.Model):
+class Order(ConcurrentTransitions, models.Model):
     store = models.ForeignKey("sellers.Store", on_delete=models.PROTECT, related_name="orders", verbose_name=_("store"))
     status = FSMField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW, protected=True)
     created_at = models.DateTimeField(_("placed"), default=timezone.now)

@@ -75,6 +75,8 @@ with time_machine.travel(datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/K
     notes = [e for e in order_timeline(order) if e.seller_only]
     utc = timedelta(0)
     assert [(e.kind, e.at.utcoffset()) for e in notes][-2:] == [("comment", utc), ("call", utc)], notes
+    # `__any` (marketplace.db.AnyOf) is Django's IN on SQLite.
+    assert Order.objects.filter(pk__any=[order.pk, None, 10**9]).count() == 1
     print(f"orders={total} label={paginator.label} e-mails={len(mail.outbox)}")
 """
 

@@ -6,10 +6,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from marketplace.history import HistoryContext
+
+from ..fsm import ConcurrentTransitions
 
 
 class DisputeOrigin(models.TextChoices):
@@ -37,7 +39,7 @@ class Fault(models.TextChoices):
     NOBODY = "nobody", _("Nobody")
 
 
-class Dispute(ConcurrentTransitionMixin, models.Model):
+class Dispute(ConcurrentTransitions, models.Model):
     """One dispute about one order; at most one undecided per order. `next_check_at` is when the
     moderators are reminded of a dispute nobody took (NULL once taken or reminded)."""
 

@@ -6,11 +6,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from marketplace.actors import ActorKind
 from marketplace.history import HistoryContext
+
+from ..fsm import ConcurrentTransitions
 
 
 class RequestKind(models.TextChoices):
@@ -48,7 +50,7 @@ class Reminded(models.IntegerChoices):
     ANSWER_WINDOW_PASSED = 1
 
 
-class OrderRequest(ConcurrentTransitionMixin, models.Model):
+class OrderRequest(ConcurrentTransitions, models.Model):
     """One request of one side to the other. At most one is open per order. `answer_by` ends the
     window in which an acceptance is done by agreement (24 h by default); `expires_at` is when an
     unanswered request goes through (48 h); `next_check_at` is when the sweep must next look at

@@ -111,7 +111,7 @@ def _cancel(groups: dict[tuple[str, str], list[Order]], *, actor: Actor, now: da
         order.status_changed_at = now
         deadlines.refresh(order, status_changed=True)
     for (reason, by), group in groups.items():
-        Order.objects.filter(pk__in=[o.pk for o in group]).update(
+        Order.objects.filter(pk__any=[o.pk for o in group]).update(
             status=Status.CANCELLED,
             cancel_reason=reason,
             cancel_comment="",
@@ -124,7 +124,7 @@ def _cancel(groups: dict[tuple[str, str], list[Order]], *, actor: Actor, now: da
         )
     returning = [o.pk for o in orders if o.return_expected_since == now]
     if returning:
-        Order.objects.filter(pk__in=returning).update(return_expected_since=now)
+        Order.objects.filter(pk__any=returning).update(return_expected_since=now)
     for (reason, _by), group in groups.items():
         record_saved(Order, [o.pk for o in group], date=now, actor=actor, action="cancel", reason=reason)
     for order in orders:
@@ -160,7 +160,7 @@ def lapse(requests: list[OrderRequest], *, now: datetime) -> None:
         if not isinstance(request, OrderRequest):  # the sweep's plain records, claimed open
             request.state = RequestState.LAPSED
     pks = [r.pk for r in requests]
-    OrderRequest.objects.filter(pk__in=pks, state=RequestState.OPEN).update(
+    OrderRequest.objects.filter(pk__any=pks, state=RequestState.OPEN).update(
         state=RequestState.LAPSED, closed_at=now, next_check_at=None
     )
     record_saved(OrderRequest, pks, date=now, actor=Actor.platform(), action="lapse")
@@ -177,7 +177,7 @@ def close_open_requests(orders, *, now: datetime) -> None:
     has_request = Exists(OrderRequest.objects.filter(order_id=OuterRef("pk"), state=RequestState.OPEN))
     has_dispute = Exists(Dispute.objects.filter(order_id=OuterRef("pk"), state__in=UNDECIDED))
     found = list(
-        Order.objects.filter(pk__in=ids)
+        Order.objects.filter(pk__any=ids)
         .annotate(r=has_request, d=has_dispute)
         .filter(Q(r=True) | Q(d=True))
         .values_list("pk", "r", "d")
@@ -187,7 +187,7 @@ def close_open_requests(orders, *, now: datetime) -> None:
     with_request = [pk for pk, r, _d in found if r]
     if with_request:
         lapse(
-            list(OrderRequest.objects.select_for_update().filter(order_id__in=with_request, state=RequestState.OPEN)),
+            list(OrderRequest.objects.select_for_update().filter(order_id__any=with_request, state=RequestState.OPEN)),
             now=now,
         )
     with_dispute = [pk for pk, _r, d in found if d]

@@ -96,7 +96,7 @@ def orders_expire(
         return Expired()
     for why, group in by_reason.items():
         pks = [o.pk for o in group]
-        Order.objects.filter(pk__in=pks).update(
+        Order.objects.filter(pk__any=pks).update(
             status=Status.CANCELLED,
             cancel_reason=why,
             cancel_comment="",
@@ -129,7 +129,7 @@ def _message_items(orders: list[Order]) -> dict[int, list[dict]]:
     """The orders' items as the buyers' messages show them (notifications.rendering.buyer_view),
     read for the batch in one query of plain values: no model or queryset per item or order."""
     by_order: dict[int, list[dict]] = {o.pk: [] for o in orders}
-    rows = OrderItem.objects.filter(order_id__in=list(by_order)).order_by("id").values_list(*MESSAGE_ITEM_FIELDS)
+    rows = OrderItem.objects.filter(order_id__any=list(by_order)).order_by("id").values_list(*MESSAGE_ITEM_FIELDS)
     for order_id, title, price, quantity in rows:
         by_order[order_id].append(
             {"title": title, "quantity": quantity, "price": price, "line_total": price * quantity}
