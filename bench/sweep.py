@@ -17,7 +17,8 @@ open orders future deadlines, and measures:
 - sweep_to_raw = due_per_s / raw_sql_per_s (target ≥ 0.5) and idle_1m_to_100k (target ≤ 1.2),
   ratios that do not move with the machine's speed as the absolute figures do.
 The last line is one JSON object with those keys. --small loads 10k and 100k orders instead of
-100k and 1M (the issue's sizes, the default); --profile prints the due sweep's cProfile.
+100k and 1M (the issue's sizes, the default); --profile prints the due sweep's cProfile (and with
+PROFILE_DUMP=path writes its stats there, for pstats).
 """
 
 from __future__ import annotations

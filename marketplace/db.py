@@ -2,6 +2,9 @@
 
 `field__any=values`: a list of values as one parameter on PostgreSQL (`AnyOf`).
 
+`c_timestamps()`: psycopg's C loader of timestamps for the queries of a block that reads them
+by the thousand, instead of Django's Python one.
+
 Case-insensitive search for every alphabet on SQLite too (`make run` runs on SQLite).
 
 SQLite's LIKE and lower() fold ASCII letters only: `buyer_name__icontains="лисенко"` finds no
@@ -12,12 +15,15 @@ sides through it; on PostgreSQL the lookup is Django's own (UPPER … LIKE UPPER
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.backends.signals import connection_created
 from django.db.models import Field, ForeignObject
 from django.db.models.lookups import IContains, In
+from psycopg.types.datetime import TimestamptzLoader  # psycopg registers its C twin in its place
 
 
 def casefold(value):
@@ -57,6 +63,26 @@ class AnyOf(In):
         if not values:
             raise EmptyResultSet  # as IN of nothing: no row, no query
         return f"{lhs} = ANY(%s)", (*lhs_params, values)
+
+
+@contextmanager
+def c_timestamps():
+    """The block's queries load `timestamptz` with psycopg's own loader (C, in the binary
+    package), not Django's `BaseTzLoader`, a Python subclass of psycopg's Python loader: 50,000
+    timestamps in 0.04 s instead of 0.25 (the sweep's claim reads five per order, issue 16). The
+    same aware datetimes: Django sets the session's TimeZone to UTC, and psycopg's loader gives
+    the session's zone. Registered on each cursor (Django checks the connection's loader for its
+    `timezone`, which the C class has not)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+
+    def load_in_c(execute, sql, params, many, context):
+        context["cursor"].cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(load_in_c):
+        yield
 
 
 def install() -> None:

@@ -1,5 +1,5 @@
-"""`field__any=values` (marketplace.db.AnyOf): the same rows as `__in`, read on PostgreSQL with
-the values as one array parameter whatever their number."""
+"""marketplace.db: `field__any=values` (AnyOf), the same rows as `__in`, read on PostgreSQL with the
+values as one array parameter whatever their number; `c_timestamps()`, psycopg's C loader."""
 
 from __future__ import annotations
 
@@ -42,3 +42,27 @@ def test_nothing_asks_nothing(django_assert_num_queries):
 def test_a_subquery_stays_in(place_order):
     order = place_order()
     assert list(Order.objects.filter(pk__any=Order.objects.filter(pk=order.pk).values("pk"))) == [order]
+
+
+def test_c_timestamps_read_the_same_aware_datetimes_with_psycopgs_c_loader(place_order):
+    from psycopg.pq import Format
+
+    from marketplace.db import c_timestamps
+
+    order = place_order()
+    loaders = []
+
+    def seen(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        loader = context["cursor"].cursor.adapters.get_loader(1184, Format.TEXT)  # timestamptz
+        loaders.append(f"{loader.__module__}.{loader.__qualname__}")
+        return result
+
+    with connection.execute_wrapper(seen):
+        plain = Order.objects.get(pk=order.pk)
+        with c_timestamps():
+            fast = Order.objects.get(pk=order.pk)
+    stamps = ("created_at", "status_changed_at", "acceptable_deadline", "excellent_deadline", "next_check_at")
+    assert [getattr(fast, f) for f in stamps] == [getattr(plain, f) for f in stamps]
+    assert all(getattr(fast, f).tzinfo == getattr(plain, f).tzinfo for f in stamps if getattr(plain, f))
+    assert "django" in loaders[0] and loaders[1].startswith("psycopg_"), loaders  # psycopg_binary or psycopg_c
