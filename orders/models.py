@@ -323,7 +323,13 @@ from .requests.models import OrderRequest, RequestMessage  # noqa: E402  (orders
 from .storefront.models import Checkout  # noqa: E402  (the storefront's checkout, orders/storefront/)
 from .tracking.models import Parcel, TrackingEvent  # noqa: E402  (models of this app, kept in orders/tracking/)
 
+# The history models themselves (`Order.history` builds a new manager class on every access).
+HistoricalOrder = Order.history.model
+HistoricalOrderItem = OrderItem.history.model
+
 __all__ = [
+    "HistoricalOrder",
+    "HistoricalOrderItem",
     "CallAttempt",
     "Checkout",
     "Dispute",

@@ -17,15 +17,15 @@ from zoneinfo import ZoneInfo
 from celery import shared_task
 from django.db import connection, transaction
 from django.db.models import Q
-from psycopg.types.datetime import TimestamptzLoader
 
 from marketplace import clock
 from marketplace.calendar import platform as current_platform
+from marketplace.db import load_timestamps_in_c, table
 from sellers.performance.models import COUNTERS, StoreDay
 from sellers.performance.standing import store_evaluate
 
 from .choices import CARRIER_METHODS, EXPIRY_REASONS, OPEN_STATUSES, REASONS, CancelReason, Status
-from .models import Order, OrderRequest, Parcel
+from .models import HistoricalOrder, Order, OrderRequest, Parcel
 from .requests.models import RequestKind, RequestState
 from .rows import update_rows
 
@@ -121,13 +121,9 @@ def _plain(queryset, fields: tuple[str, ...], sql: str, params: list) -> list[di
         return list(queryset.values(*fields))
     with connection.cursor() as cursor:
         raw = cursor.cursor
-        raw.adapters.register_loader("timestamptz", TimestamptzLoader)
+        load_timestamps_in_c(raw)
         raw.execute(sql, params)
         return [dict(zip(fields, row, strict=True)) for row in raw.fetchall()]
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 PARCEL_FIELDS = ("order_id", "scheduled_delivery", "found_at")
@@ -142,9 +138,9 @@ def _facts(orders: list[dict]):
     ended_at = {o["id"]: o["status_changed_at"] for o in orders}
     history: dict[int, list[dict]] = defaultdict(list)
     rows = _plain(
-        Order.history.filter(id__in=order_ids).order_by("id", "history_date", "history_id"),
+        HistoricalOrder.objects.filter(id__in=order_ids).order_by("id", "history_date", "history_id"),
         HISTORY_FIELDS,
-        f"SELECT {', '.join(HISTORY_FIELDS)} FROM {_table(Order.history.model)} "  # noqa: S608 - our names
+        f"SELECT {', '.join(HISTORY_FIELDS)} FROM {table(HistoricalOrder)} "  # noqa: S608 - our names
         "WHERE id = ANY(%s) ORDER BY id, history_date, history_id",
         [order_ids],
     )
@@ -156,7 +152,7 @@ def _facts(orders: list[dict]):
             "order_id", "-active", "-created_at"
         ),
         PARCEL_FIELDS,
-        f"SELECT {', '.join(PARCEL_FIELDS)} FROM {_table(Parcel)} "  # noqa: S608 - our names
+        f"SELECT {', '.join(PARCEL_FIELDS)} FROM {table(Parcel)} "  # noqa: S608 - our names
         "WHERE order_id = ANY(%s) AND found_at IS NOT NULL ORDER BY order_id, active DESC, created_at DESC",
         [order_ids],
     )
@@ -169,7 +165,7 @@ def _facts(orders: list[dict]):
             state=RequestState.WITHDRAWN
         ),
         REQUEST_FIELDS,
-        f"SELECT {', '.join(REQUEST_FIELDS)} FROM {_table(OrderRequest)} "  # noqa: S608 - our names
+        f"SELECT {', '.join(REQUEST_FIELDS)} FROM {table(OrderRequest)} "  # noqa: S608 - our names
         "WHERE order_id = ANY(%s) AND kind = %s AND state <> %s",
         [order_ids, str(RequestKind.BUYER_CANCEL), str(RequestState.WITHDRAWN)],
     )

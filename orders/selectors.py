@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from marketplace.actors import ActorKind
 from marketplace.calendar import platform
-from marketplace.db import aware
+from marketplace.db import aware, table
 from marketplace.formats import money, when
 from marketplace.models import ProcessingPolicy
 from marketplace.worktime import KYIV
@@ -23,11 +23,16 @@ from . import carriers
 from .carriers.base import StateGroup
 from .choices import EXPIRY_REASONS, OPEN_STATUSES, CancelReason, DeliveryMethod
 from .deadlines import at_deadline
-from .models import CallAttempt, Order, OrderComment, OrderItem, Parcel, TrackingEvent
-
-# The history models themselves: `Order.history` builds a new manager class on every access.
-HistoricalOrder = Order.history.model
-HistoricalOrderItem = OrderItem.history.model
+from .models import (
+    CallAttempt,
+    HistoricalOrder,
+    HistoricalOrderItem,
+    Order,
+    OrderComment,
+    OrderItem,
+    Parcel,
+    TrackingEvent,
+)
 
 # Order fields whose changes the timeline shows (bookkeeping columns are left out).
 _HIDDEN_FIELDS = {
@@ -298,16 +303,20 @@ def _history(model, column: str, pk: int) -> list:
     return list(model.objects.raw(_history_sql(model, column), [pk]))
 
 
+def _users() -> tuple[str, str]:
+    """The user table and its login column, quoted, for the journal's SQL."""
+    user = get_user_model()
+    return table(user), connection.ops.quote_name(user._meta.get_field(user.USERNAME_FIELD).column)
+
+
 @cache
 def _history_sql(model, column: str) -> str:
-    quote = connection.ops.quote_name
-    user = get_user_model()
-    login = quote(user._meta.get_field(user.USERNAME_FIELD).column)
+    users, login = _users()
     return (
         f"SELECT h.*, u.first_name AS user_first_name, u.last_name AS user_last_name, "  # noqa: S608 - our names
-        f"u.{login} AS user_login FROM {quote(model._meta.db_table)} h "
-        f"LEFT JOIN {quote(user._meta.db_table)} u ON u.id = h.history_user_id "
-        f"WHERE h.{quote(column)} = %s ORDER BY h.history_date, h.history_id"
+        f"u.{login} AS user_login FROM {table(model)} h "
+        f"LEFT JOIN {users} u ON u.id = h.history_user_id "
+        f"WHERE h.{connection.ops.quote_name(column)} = %s ORDER BY h.history_date, h.history_id"
     )
 
 
@@ -338,11 +347,9 @@ def _seller_notes(order: Order) -> list[TimelineEntry]:
 def _notes_sql() -> str:
     """The comments' and the calls' rows of one order (two parameters, its id twice): kind, id,
     when, text, the call's outcome and the author's first name, last name and login."""
-    quote = connection.ops.quote_name
-    user = get_user_model()
-    users, login = quote(user._meta.db_table), quote(user._meta.get_field(user.USERNAME_FIELD).column)
+    users, login = _users()
     who = f"u.first_name, u.last_name, u.{login}"
-    comments, calls = quote(OrderComment._meta.db_table), quote(CallAttempt._meta.db_table)
+    comments, calls = table(OrderComment), table(CallAttempt)
     return (
         f"SELECT 'comment', n.id, n.created_at, n.text, '', {who} "  # noqa: S608 - our own names
         f"FROM {comments} n JOIN {users} u ON u.id = n.author_id WHERE n.order_id = %s "

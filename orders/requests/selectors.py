@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import connection
 
+from marketplace.db import table
+
 from ..disputes.models import Dispute
 from .models import OrderRequest
 
@@ -12,8 +14,7 @@ def requests_and_disputes(order) -> tuple[list[OrderRequest], list[Dispute]]:
     """All of the order's requests and disputes, each newest first, as `request_actions` takes
     them. Most orders have neither: one plain query asks whether there is any first, which costs
     the order page less than compiling and running the two reads (issue 16)."""
-    quote = connection.ops.quote_name
-    requests, disputes = quote(OrderRequest._meta.db_table), quote(Dispute._meta.db_table)
+    requests, disputes = table(OrderRequest), table(Dispute)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT EXISTS (SELECT 1 FROM {requests} WHERE order_id = %s), "  # noqa: S608 - our names

@@ -43,11 +43,9 @@ from sellers.models import Offer, Store, StoreMember
 
 from .. import deadlines
 from ..choices import OPEN_STATUSES, CancelReason, DeliveryMethod, PaymentMethod, Status
-from ..models import Order, OrderItem
+from ..models import HistoricalOrder, Order, OrderItem
 from ..tracking.parcels import track_open_parcels
 from . import people
-
-HistoricalOrder = Order.history.model
 
 # Final status → weight. ≈90 % terminal.
 STATUS_MIX = {
