@@ -76,6 +76,28 @@ def test_a_seller_asks_to_move_the_agreed_date(page, manager, order):
     expect(page.locator(".request-thread")).to_contain_text("Or we can send a similar model today")
 
 
+def test_a_seller_asks_to_cancel_by_agreement_from_the_form_that_comes_on_opening(page, manager, order):
+    """The ask waits in a closed <details>: opening it fetches the form (htmx), which then posts
+    to the request's action; the other ask's form is never fetched."""
+    from playwright.sync_api import expect
+
+    sign_in(page, manager.username)
+    page.goto(f"/cabinet/orders/{order.pk}/")
+    expect(page.locator("#request-cancel [data-lazy-form=request_cancel]")).to_have_count(1)
+    expect(page.locator("#id_request_cancel-ground")).to_have_count(0)
+    page.click("#request-cancel summary")
+    page.select_option("#id_request_cancel-ground", "duplicate")
+    page.fill("#id_request_cancel-message", "You ordered twice, we keep the other one")
+    expect(page.locator("#request-move [data-lazy-form=request_move]")).to_have_count(1)  # still waiting
+    page.click("form[data-form=request_cancel] button[type=submit]")
+    panel = page.locator("#open-request")
+    expect(panel).to_have_attribute("data-kind", RequestKind.SELLER_CANCEL)
+    expect(panel).to_contain_text("You ordered twice, we keep the other one")
+    expect(page.locator("#request-cancel")).to_have_count(0)  # one open request per order
+    request = OrderRequest.objects.get(order=order)
+    assert (request.kind, request.state, request.ground) == (RequestKind.SELLER_CANCEL, RequestState.OPEN, "duplicate")
+
+
 def test_a_seller_declines_a_buyers_cancellation_request(page, manager, order):
     from playwright.sync_api import expect
 
